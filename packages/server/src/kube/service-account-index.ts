@@ -1,0 +1,74 @@
+import type { KubeObject, ReflectorSink } from '@iam4kube/shared';
+import { roleBindingFor, type RoleBinding } from '../identity/role-binding.js';
+
+export interface ServiceAccountRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly binding: RoleBinding;
+}
+
+export interface ServiceAccountListener {
+  /** A ServiceAccount appeared, changed its binding, or went away (`record` undefined). */
+  serviceAccountChanged(key: string, record: ServiceAccountRecord | undefined, previous: ServiceAccountRecord | undefined): void;
+}
+
+export function serviceAccountKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** ServiceAccounts by namespace/name, keeping only the parsed role binding. */
+export class ServiceAccountIndex implements ReflectorSink {
+  readonly #byKey = new Map<string, ServiceAccountRecord>();
+  readonly #listener: ServiceAccountListener;
+
+  constructor(listener: ServiceAccountListener) {
+    this.#listener = listener;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  get(namespace: string, name: string): ServiceAccountRecord | undefined {
+    return this.#byKey.get(serviceAccountKey(namespace, name));
+  }
+
+  values(): IterableIterator<ServiceAccountRecord> {
+    return this.#byKey.values();
+  }
+
+  replace(objects: readonly KubeObject[]): void {
+    const seen = new Set<string>();
+    for (const obj of objects) seen.add(this.#put(obj));
+    for (const key of [...this.#byKey.keys()]) if (!seen.has(key)) this.#remove(key);
+  }
+
+  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void {
+    if (type === 'DELETED') this.#remove(serviceAccountKey(obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+    else this.#put(obj);
+  }
+
+  #put(obj: KubeObject): string {
+    const namespace = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    const key = serviceAccountKey(namespace, name);
+    const record: ServiceAccountRecord = Object.freeze({
+      namespace,
+      name,
+      uid: obj.metadata?.uid ?? '',
+      binding: Object.freeze(roleBindingFor(namespace, name, obj.metadata?.annotations)),
+    });
+    const previous = this.#byKey.get(key);
+    this.#byKey.set(key, record);
+    this.#listener.serviceAccountChanged(key, record, previous);
+    return key;
+  }
+
+  #remove(key: string): void {
+    const previous = this.#byKey.get(key);
+    if (!previous) return;
+    this.#byKey.delete(key);
+    this.#listener.serviceAccountChanged(key, undefined, previous);
+  }
+}

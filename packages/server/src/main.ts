@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+import { handleSignals, helpText, runMain } from '@iam4kube/shared';
+import { SERVER_USAGE, parseServerArgs, serverFlags } from './config.js';
+import { startServer } from './app.js';
+
+runMain('iam4kube-server', async () => {
+  const parsed = parseServerArgs(process.argv.slice(2), process.env);
+  if (parsed.kind === 'help') {
+    process.stdout.write(helpText(serverFlags, SERVER_USAGE));
+    return;
+  }
+  const server = await startServer(parsed.values);
+  handleSignals({ logger: server.logger, shutdown: () => server.stop() });
+});

@@ -1,0 +1,10 @@
+import type { Credentials } from '../credentials/credentials.js';
+import type { Resolution, RoleOf } from '../identity/resolver.js';
+import type { RoleBinding } from '../identity/role-binding.js';
+
+/** What the HTTP layer needs from the engines: who is calling, and their credentials. */
+export interface Kernel {
+  /** Waits (event-driven) while the answer is not yet knowable, until `signal` aborts. */
+  resolve(ip: string, signal: AbortSignal): Promise<Resolution>;
+  credentials(binding: RoleOf<RoleBinding>, signal: AbortSignal): Promise<Credentials>;
+}
