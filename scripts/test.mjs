@@ -3,7 +3,7 @@
 // end-to-end suites with ava, inside a private network namespace with loopback only (when we can make one), and end
 // with the line "N passed, N failed". The exit code is ava's (or 1 when the typecheck fails).
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -12,9 +12,12 @@ const args = process.argv.slice(2);
 const inside = args[0] === '--inside-netns';
 const avaArgs = inside ? args.slice(1) : args;
 
+/** True when this network namespace has no interface but loopback. /proc/self/net/dev is per namespace; /sys/class/net
+ * is not (it shows the namespace that mounted sysfs). */
 function onlyLoopback() {
   try {
-    return readdirSync('/sys/class/net').every((name) => name === 'lo');
+    const lines = readFileSync('/proc/self/net/dev', 'utf8').trim().split('\n').slice(2);
+    return lines.every((line) => line.trim().startsWith('lo:'));
   } catch {
     return false;
   }
