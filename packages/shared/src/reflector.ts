@@ -91,6 +91,7 @@ export class Reflector {
           needList = false;
         }
         const outcome = await this.#watch(signal);
+        if (signal.aborted) break;
         if (outcome === 'expired') {
           this.#o.logger.info({ reflector: this.#o.name, resourceVersion: this.#resourceVersion }, 'watch expired (410), relisting');
           needList = true;

@@ -1,0 +1,156 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startKubeApiEmulator, type KubeApiEmulator } from '../kube-api/index.js';
+import { startStsEmulator, type StsEmulator } from '../sts/index.js';
+import { startMoto } from '../sts/moto.js';
+import { reportPodIps } from './kubelet.js';
+import { repoRoot, startServerProcess, type ServerProcess } from './server-process.js';
+
+export const DEMO_ACCOUNT = '123456789012';
+
+export interface StackOptions {
+  /** Which STS the server talks to. */
+  readonly sts: 'emulator' | 'moto';
+  /** Ports; 0 picks free ones. */
+  readonly kubePort?: number;
+  readonly stsPort?: number;
+  readonly metadataPort?: number;
+  readonly auxPort?: number;
+  /** Folder of YAML files that seed the Kubernetes API emulator (default manifests/examples). */
+  readonly manifestsDir?: string;
+  readonly serverArgs?: readonly string[];
+  readonly logLevel?: string;
+  readonly onServerLine?: (line: string) => void;
+}
+
+export interface Stack {
+  readonly kube: KubeApiEmulator;
+  /** Our STS emulator, when options.sts is 'emulator'. */
+  readonly sts: StsEmulator | undefined;
+  readonly stsEndpoint: string;
+  readonly kubeconfigPath: string;
+  readonly metadataUrl: string;
+  readonly auxUrl: string;
+  readonly server: ServerProcess;
+  /** The base credentials the server runs with (known to the STS emulator). */
+  readonly serverCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** What a local AWS client needs to act as the demo pod. */
+  readonly clientEnv: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local demo stack, on 127.0.0.1 only: the Kubernetes API emulator seeded from manifests/examples (with pod IPs
+ * reported as a kubelet would), an STS (our emulator or moto), and the real server binary. Used by `npm run demo`
+ * and by the end-to-end suites.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const workDir = await mkdtemp(join(tmpdir(), 'iam4kube-stack-'));
+    cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+
+    const kube = await startKubeApiEmulator({ port: options.kubePort ?? 0 });
+    cleanups.push(() => kube.close());
+    const manifestsDir = options.manifestsDir ?? join(repoRoot(), 'manifests', 'examples');
+    for (const file of (await readdir(manifestsDir)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      kube.applyManifests(await readFile(join(manifestsDir, file), 'utf8'));
+    }
+    await reportPodIps(kube.url);
+    const kubeconfigPath = join(workDir, 'kubeconfig');
+    await kube.writeKubeconfig(kubeconfigPath);
+
+    const serverCredentials = { accessKeyId: 'AKIA' + randomBytes(8).toString('hex').toUpperCase(), secretAccessKey: randomBytes(30).toString('base64') };
+    let sts: StsEmulator | undefined;
+    let stsEndpoint: string;
+    if (options.sts === 'moto') {
+      const moto = await startMoto({ port: options.stsPort ?? 0 });
+      cleanups.push(() => moto.close());
+      stsEndpoint = moto.endpoint;
+    } else {
+      sts = await startStsEmulator({
+        port: options.stsPort ?? 0,
+        accountId: DEMO_ACCOUNT,
+        baseCredentials: [{ ...serverCredentials, arn: `arn:aws:iam::${DEMO_ACCOUNT}:user/iam4kube-server` }],
+      });
+      cleanups.push(() => sts!.close());
+      stsEndpoint = sts.endpoint;
+    }
+
+    const server = await startServerProcess({
+      args: [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--metadata-host=127.0.0.1',
+        `--metadata-port=${options.metadataPort ?? 0}`,
+        '--aux-host=127.0.0.1',
+        `--aux-port=${options.auxPort ?? 0}`,
+        `--sts-endpoint=${stsEndpoint}`,
+        '--sts-region=us-east-1',
+        '--shutdown-delay=0s',
+        `--log-level=${options.logLevel ?? 'info'}`,
+        ...(options.serverArgs ?? []),
+      ],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        AWS_ACCESS_KEY_ID: serverCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: serverCredentials.secretAccessKey,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        // The SDK warns on stderr that future releases need Node 22 (the images run a newer Node).
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      ...(options.onServerLine ? { onLine: options.onServerLine } : {}),
+    });
+    cleanups.push(() => server.stop());
+    const metadataUrl = `http://127.0.0.1:${server.metadataPort}`;
+    const auxUrl = `http://127.0.0.1:${server.auxPort}`;
+    await waitReady(auxUrl, server);
+
+    return {
+      kube,
+      sts,
+      stsEndpoint,
+      kubeconfigPath,
+      metadataUrl,
+      auxUrl,
+      server,
+      serverCredentials,
+      clientEnv: {
+        KUBECONFIG: kubeconfigPath,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `${metadataUrl}/`,
+        AWS_REGION: 'us-east-1',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls /readyz of a local child process, bounded: the only wait here is on another process. */
+async function waitReady(auxUrl: string, server: ServerProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.lines.slice(-10).join('\n')}`);
+    try {
+      const response = await fetch(`${auxUrl}/readyz`);
+      last = await response.text();
+      if (response.ok) return;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server not ready after ${timeoutMs} ms: ${last}`);
+}

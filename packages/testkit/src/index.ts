@@ -1,0 +1,10 @@
+export { KubeApiEmulator, startKubeApiEmulator, parseManifests, renderKubeconfig } from './kube-api/index.js';
+export type { KubeApiEmulatorOptions, PatchOptions, RecordedRequest, Faults as KubeFaults } from './kube-api/index.js';
+export { StsEmulator, startStsEmulator, startMoto, MOTO_ACCOUNT_ID } from './sts/index.js';
+export type { StsEmulatorOptions, StsCall, BaseCredentials, RoleConfig, Moto } from './sts/index.js';
+export { assertIsolatedNetwork } from './netns/isolation.js';
+export { startStack, DEMO_ACCOUNT } from './demo/stack.js';
+export type { Stack, StackOptions } from './demo/stack.js';
+export { startServerProcess, repoRoot } from './demo/server-process.js';
+export type { ServerProcess, ServerProcessOptions } from './demo/server-process.js';
+export { reportPodIps, POD_IP_ANNOTATION } from './demo/kubelet.js';

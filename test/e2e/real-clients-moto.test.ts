@@ -1,0 +1,3 @@
+import { realClientSuite } from '../support/real-clients-suite.js';
+
+realClientSuite('moto');
