@@ -7,10 +7,6 @@ import type { ResourceInfo } from './resources.js';
 /** Query parameters of list and watch: selectors into one predicate, pagination and continue tokens. */
 export type ObjectPredicate = (obj: KubeObject) => boolean;
 
-function describe(info: ResourceInfo): string {
-  return `"${info.group}/${info.version}, Resource=${info.plural}"`;
-}
-
 export function fieldReader(info: ResourceInfo, obj: KubeObject): (field: string) => string {
   return (field) => {
     if (field === 'metadata.name') return obj.metadata.name ?? '';
@@ -19,21 +15,23 @@ export function fieldReader(info: ResourceInfo, obj: KubeObject): (field: string
   };
 }
 
-/** Parses labelSelector and fieldSelector; 400 (with the real server's wording) when either is invalid. */
+/**
+ * Parses labelSelector and fieldSelector; 400 with the real server's wording when either is invalid (kubectl adds
+ * the 'Unable to find "/v1, Resource=pods" that match ...' prefix itself).
+ */
 export function selectorPredicate(info: ResourceInfo, labelSelector = '', fieldSelector = ''): ObjectPredicate {
-  const context = `Unable to find ${describe(info)} that match label selector "${labelSelector}", field selector "${fieldSelector}"`;
   let labels;
   let fields;
   try {
     labels = parseLabelSelector(labelSelector);
     fields = parseFieldSelector(fieldSelector);
   } catch (err) {
-    if (err instanceof SelectorParseError || err instanceof FieldSelectorError) throw badRequest(`${context}: ${err.message}`);
+    if (err instanceof SelectorParseError || err instanceof FieldSelectorError) throw badRequest(err.message);
     throw err;
   }
   for (const req of fields) {
     if (req.field !== 'metadata.name' && req.field !== 'metadata.namespace' && !(req.field in info.fieldLabels)) {
-      throw badRequest(`${context}: field label not supported: ${req.field}`);
+      throw badRequest(`field label not supported: ${req.field}`);
     }
   }
   if (labels.length === 0 && fields.length === 0) return () => true;

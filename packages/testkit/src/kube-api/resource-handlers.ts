@@ -75,7 +75,8 @@ export async function handleResource(call: Call): Promise<void> {
     if (method === 'DELETE') return deleteCollection(call);
     throw methodNotAllowed();
   }
-  if (method === 'GET' && isWatch(call) && route.subresource === undefined) {
+  // Only the deprecated /watch/ prefix watches a single object; ?watch on an object path is a plain GET.
+  if (method === 'GET' && route.watchPrefix && route.subresource === undefined) {
     return handleWatch(call, renderContext(call, 'watch'), route.name);
   }
   if (method === 'GET') return get(call);
