@@ -1,0 +1,49 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertIsolatedNetwork, repoRoot } from '@iam4kube/testkit';
+import { run } from '../support/run.js';
+import { AWS_CLI_V2 } from '../support/real-clients.js';
+
+/**
+ * README command 1, as a newcomer runs it: the demo binary starts, prints the block to paste, the printed commands
+ * work as printed, and Ctrl-C stops everything and cleans up.
+ */
+test('the demo prints working instructions and cleans up on Ctrl-C', async (t) => {
+  assertIsolatedNetwork();
+  const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
+  const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    demo.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('kubectl get serviceaccount -n demo app -o yaml')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`demo exited ${code}: ${out}`)));
+  });
+
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]!] = m[2]!;
+  t.truthy(env.KUBECONFIG);
+  t.regex(env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/, 'endpoint with a trailing slash');
+
+  const awsLine = /^aws (sts get-caller-identity --endpoint-url \S+)$/m.exec(out);
+  t.truthy(awsLine, 'the aws command is printed');
+  t.true(existsSync(AWS_CLI_V2), `${AWS_CLI_V2} is installed`);
+  const who = await run(AWS_CLI_V2, [...awsLine![1]!.split(' '), '--output', 'json'], env);
+  t.is(who.code, 0, who.stderr);
+  t.is(JSON.parse(who.stdout).Arn, 'arn:aws:sts::123456789012:assumed-role/demo-role/demo@app');
+
+  const kubectl = await run('kubectl', ['get', 'pods', '-n', 'demo', '--request-timeout=10s'], env);
+  t.is(kubectl.code, 0, kubectl.stderr);
+  t.regex(kubectl.stdout, /^app\s+.*Running/m);
+
+  demo.kill('SIGINT');
+  t.is(await exited, 0);
+  t.false(existsSync(env.KUBECONFIG!), 'the work directory is removed');
+});
