@@ -8,3 +8,8 @@ export type { Stack, StackOptions } from './demo/stack.js';
 export { startServerProcess, repoRoot } from './demo/server-process.js';
 export type { ServerProcess, ServerProcessOptions } from './demo/server-process.js';
 export { reportPodIps, POD_IP_ANNOTATION } from './demo/kubelet.js';
+export { NetnsLab, bridgeUnixSocketToTcp, netnsUnsupportedReason, runCommand } from './netns/netns.js';
+export type { VethEnd, RunResult as NetnsRunResult } from './netns/netns.js';
+export { NetnsProcess, peerArgv } from './netns/netns-process.js';
+export type { NetnsProcessOptions, ProcessExit, PeerMode } from './netns/netns-process.js';
+export { networkInterfaces, parseNetDev } from './netns/isolation.js';
