@@ -2,10 +2,13 @@
 // code. `npm run docs` writes it; test/docs/configuration.test.ts fails when the committed file is stale.
 import { describeFlags, type FlagSpecs } from '@iam4kube/shared';
 import { serverFlags } from '@iam4kube/server';
+import { ip2serviceFlags } from '@iam4kube/ip2service';
 
 function table(specs: FlagSpecs): string {
+  // A `|` inside a cell (an enum's values, a description) would end the cell: escaped in every column.
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
   const rows = describeFlags(specs).map(
-    (r) => `| \`${r.flag}\` | ${r.env ? `\`${r.env}\`` : ''} | ${r.type} | ${r.default === '' ? '' : `\`${r.default}\``} | ${r.description.replace(/\|/g, '\\|')} |`,
+    (r) => `| \`${r.flag}\` | ${r.env ? `\`${r.env}\`` : ''} | ${cell(r.type)} | ${r.default === '' ? '' : `\`${cell(r.default)}\``} | ${cell(r.description)} |`,
   );
   return ['| flag | environment | type | default | description |', '|---|---|---|---|---|', ...rows].join('\n');
 }
@@ -25,5 +28,12 @@ ${table(serverFlags)}
 
 The server's AWS base credentials come from the AWS SDK's default chain (environment, web identity / IRSA, the
 node's instance role). \`AWS_ENDPOINT_URL_STS\` is honoured by the SDK as well as \`--sts-endpoint\`.
+
+## ip2service
+
+\`ip2service [flags]\` runs the node agent; \`ip2service cleanup [flags]\` removes every iptables rule and chain it owns
+and exits (see [ip2service.md](ip2service.md)).
+
+${table(ip2serviceFlags)}
 `;
 }

@@ -65,7 +65,8 @@ test.serial('a pod whose ServiceAccount has no role gets 404 on the credentials 
 });
 
 test.serial('paths outside the whitelist are 404 for a pod that has a role', async (t) => {
-  for (const path of ['/latest/meta-data/', '/latest/user-data', '/latest/meta-data/instance-id', '/latest/dynamic/instance-identity/document', '/']) {
+  // (/latest/meta-data/ and the instance identity document are served now: docs/metadata-api.md.)
+  for (const path of ['/latest/user-data', '/latest/meta-data/instance-id', '/latest/meta-data/iam/info', '/latest/dynamic/instance-identity/signature', '/']) {
     t.is((await get(`${stack.metadataUrl}${path}`)).status, 404, path);
   }
 });

@@ -1,17 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   AuxServer,
-  ConfigError,
   Reflector,
-  closeServer,
   createKubeListWatcher,
   createLogger,
   createMetricsRegistry,
-  listen,
   loadKubeConfig,
   sleep,
   systemClock,
@@ -21,22 +17,33 @@ import {
 } from '@iam4kube/shared';
 import type { ServerConfig } from './config.js';
 import { KeyedWaiters } from './identity/keyed-waiters.js';
-import { ipKey, resolveCaller, serviceAccountWaitKey } from './identity/resolver.js';
+import { POD_CACHE_LIVE_KEY, SERVICE_ACCOUNT_PROGRESS_KEY, ipKey, resolveCaller, serviceAccountWaitKey } from './identity/resolver.js';
+import { PodCacheGuard } from './identity/pod-cache-guard.js';
+import { createPodReader } from './kube/pod-reader.js';
+import { IdentityWarnings } from './identity/identity-warnings.js';
+import { ServiceAccountCatchUp } from './identity/service-account-catch-up.js';
 import { PodIndex } from './kube/pod-index.js';
+import { POD_FIELD_SELECTOR } from './kube/pod-record.js';
+import { NodeIndex } from './kube/node-index.js';
+import { KubeEventRecorder } from './kube/event-recorder.js';
+import { createKubeEventWriter } from './kube/kube-event-writer.js';
+import { createServiceAccountProbe } from './kube/service-account-probe.js';
 import { ServiceAccountIndex, type ServiceAccountRecord } from './kube/service-account-index.js';
-import { CredentialStore } from './credentials/credential-store.js';
-import { createStsAssumer } from './credentials/sts-assumer.js';
-import { createBottleneckLimiter } from './credentials/bottleneck-limiter.js';
-import type { Assumer } from './credentials/credentials.js';
+import { createCredentialsEngine } from './credentials/engine.js';
+import type { Assumer, Limiter } from './credentials/credentials.js';
 import { createMetadataApp } from './metadata/app.js';
 import { createMetadataMetrics } from './metadata/metadata-metrics.js';
 import { createTokenSigner } from './metadata/imds-token.js';
 import type { Kernel } from './metadata/kernel.js';
+import { MetadataServer } from './metadata/http-server.js';
+import { readTokenKey } from './metadata/token-key-file.js';
 
 /** What tests (and the demo) may replace; production passes nothing. */
 export interface ServerOverrides {
   readonly clock?: Clock;
   readonly assumer?: Assumer;
+  /** A rate limiter on the test's clock (production: bottleneck, which keeps real time). */
+  readonly limiter?: Limiter & { stop(): void | Promise<void> };
   readonly kubeConfig?: KubeConfig;
   readonly logStream?: DestinationStream;
 }
@@ -46,7 +53,7 @@ export interface RunningServer {
   readonly auxAddress: AddressInfo;
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Resolves when the caches are synced and every credentials entry is settled. */
+  /** The readiness gate: caches synced and every live credentials entry settled (credentials/readiness.ts). */
   ready(): boolean;
   /** Graceful shutdown: not ready at once, keep serving for the shutdown delay, drain, close. */
   stop(): Promise<void>;
@@ -58,81 +65,103 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const logger = createLogger({ level: config.logLevel, base: { app: 'iam4kube-server' }, ...(overrides.logStream ? { stream: overrides.logStream } : {}) });
   const registry = createMetricsRegistry();
   const kubeConfig = overrides.kubeConfig ?? loadKubeConfig({ path: config.kubeconfig, context: config.kubeContext });
-  const tokens = createTokenSigner(readTokenKey(config.tokenKeyFile, logger));
-
-  const limiter = createBottleneckLimiter({ rate: config.stsRate, burst: config.stsBurst });
-  const assumer = overrides.assumer ?? createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() });
-  const store = new CredentialStore({
-    assumer,
-    limiter,
-    clock,
-    logger,
-    sessionDurationMs: config.sessionDuration,
-    refreshBeforeMs: config.refreshBefore,
-    safetyMarginMs: 5 * 60_000,
-    parkedRetryMs: 5 * 60_000,
-    retryInitialMs: 1000,
-    retryMaxMs: 60_000,
-  });
+  if (config.tokenKeyFile === undefined) logger.warn('no --token-key-file: IMDSv2 tokens issued here are valid on this replica only');
+  const tokens = createTokenSigner(config.tokenKeyFile === undefined ? {} : { key: readTokenKey(config.tokenKeyFile) });
 
   const waiters = new KeyedWaiters();
-  const pods = new PodIndex({ ipChanged: (ip) => waiters.notify(ipKey(ip)) });
+  // Kubernetes Events (best effort, deduplicated); the identity engine reports cluster states that leave a pod
+  // without its role (docs/identity.md), the metadata API what happens to requests.
+  const events = new KubeEventRecorder({ writer: createKubeEventWriter(kubeConfig), clock, logger, component: 'iam4kube-server', instance: hostname() });
+  const warnings = new IdentityWarnings({ events, logger, serviceAccounts: { get: (namespace, name) => serviceAccounts.get(namespace, name) } });
+  // While the pod watch is not live, a role is served only after the API server confirms the pod still holds the IP.
+  const podGuard = new PodCacheGuard({ reader: createPodReader(kubeConfig), clock, logger, onLive: () => waiters.notify(POD_CACHE_LIVE_KEY) });
+  const pods = new PodIndex({
+    ipChanged: (ip) => waiters.notify(ipKey(ip)),
+    ambiguousIp: (ip, found) => warnings.ambiguousIp(ip, found),
+    hostNetworkPodChanged: (record, previous) => warnings.hostNetworkPodChanged(record, previous),
+    progress: (rv) => podGuard.progress(rv),
+    connected: (open) => podGuard.connected(open),
+  });
+  const nodes = new NodeIndex();
+  const credentials = createCredentialsEngine({
+    config,
+    clock,
+    logger,
+    registry,
+    pods: () => pods.all(),
+    events,
+    ...(overrides.assumer ? { assumer: overrides.assumer } : {}),
+    ...(overrides.limiter ? { limiter: overrides.limiter } : {}),
+  });
   const serviceAccounts = new ServiceAccountIndex({
     serviceAccountChanged(_key, record, previous) {
-      // Retain the new binding before releasing the old one, so an entry both share is never dropped in between.
-      if (record?.binding.kind === 'role') store.retain(record.binding);
-      if (previous?.binding.kind === 'role') store.release(previous.binding);
+      credentials.serviceAccountChanged(record, previous);
+      warnings.serviceAccountChanged(record, previous);
       const sa = (record ?? previous) as ServiceAccountRecord;
       waiters.notify(serviceAccountWaitKey(sa.namespace, sa.name));
     },
+    progress: () => waiters.notify(SERVICE_ACCOUNT_PROGRESS_KEY),
   });
   const reflectors = [
     new Reflector({
       name: 'pods',
       // Pods in a terminal phase never get credentials; the API server can leave them out.
-      source: createKubeListWatcher(kubeConfig, { path: '/api/v1/pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
+      source: createKubeListWatcher(kubeConfig, { path: '/api/v1/pods', fieldSelector: POD_FIELD_SELECTOR }),
       sink: pods,
       clock,
       logger,
     }),
-    new Reflector({ name: 'serviceaccounts', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/serviceaccounts' }), sink: serviceAccounts, clock, logger }),
+    // ServiceAccounts and Nodes: annotations and labels are all we read, so metadata only (PartialObjectMetadata).
+    new Reflector({ name: 'serviceaccounts', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: serviceAccounts, clock, logger }),
+    new Reflector({ name: 'nodes', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/nodes', metadataOnly: true }), sink: nodes, clock, logger }),
   ];
+  const serviceAccountReflector = reflectors[1]!;
+  const catchUp = new ServiceAccountCatchUp({
+    probe: createServiceAccountProbe(kubeConfig),
+    watchedVersion: () => serviceAccountReflector.resourceVersion,
+    clock,
+    logger,
+  });
 
   const kernel: Kernel = {
-    resolve: (ip, signal) => resolveCaller({ pods, serviceAccounts, waiters }, ip, signal),
-    credentials: (binding, signal) => store.get(binding, signal),
+    resolve: (ip, signal) => resolveCaller({ pods, serviceAccounts, waiters, catchUp, podGuard }, ip, signal),
+    credentials: (binding, signal) => credentials.credentials(binding, signal),
+    placement: (nodeName) => nodes.get(nodeName),
   };
-  const metadataApp = createMetadataApp({ kernel, tokens, clock, logger, metrics: createMetadataMetrics(registry), waitTimeoutMs: config.waitTimeout });
+  const metadataMetrics = createMetadataMetrics(registry);
+  const metadataApp = createMetadataApp({ kernel, tokens, clock, logger, metrics: metadataMetrics, waitTimeoutMs: config.waitTimeout, imdsV1: config.imdsV1, events });
+  // In-flight requests end by their own wait deadline; the bound only cuts connections that outlive it.
+  const http = new MetadataServer({
+    host: config.metadataHost,
+    port: config.metadataPort,
+    handler: metadataApp.callback(),
+    clock,
+    logger,
+    metrics: metadataMetrics,
+    drainTimeoutMs: config.waitTimeout + 5000,
+  });
 
   let stopping = false;
-  const ready = (): boolean => !stopping && reflectors.every((r) => r.synced) && store.status().pending === 0;
+  // Caches synced and every live credentials entry settled; then ready until shutdown (credentials/readiness.ts).
+  const readiness = credentials.readinessGate({ caches: () => reflectors, stopping: () => stopping });
+  const ready = (): boolean => readiness().ok;
   const aux = new AuxServer({
     host: config.auxHost,
     port: config.auxPort,
     registry,
     probes: {
       health: () => ({ ok: true }),
-      ready: () => {
-        const status = store.status();
-        return {
-          ok: ready(),
-          detail: {
-            stopping,
-            caches: Object.fromEntries(reflectors.map((r) => [r.name, r.synced ? 'synced' : 'syncing'])),
-            credentials: status,
-          },
-        };
-      },
+      ready: readiness,
     },
   });
 
   const auxAddress = await aux.start();
   for (const r of reflectors) r.start();
-  const http = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 }, metadataApp.callback());
-  http.keepAliveTimeout = 5000;
   let metadataAddress: AddressInfo;
   try {
-    metadataAddress = await listen(http, { host: config.metadataHost, port: config.metadataPort, purpose: 'metadata API' });
+    // Bound at once, before the caches have synced: a request that comes early waits for the watch to deliver its
+    // pod (up to --wait-timeout); the token PUT never waits. Readiness stays false until the caches are synced.
+    metadataAddress = await http.start();
   } catch (err) {
     await Promise.all(reflectors.map((r) => r.stop()));
     await aux.stop();
@@ -148,36 +177,16 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     ready,
     async stop() {
       stopping = true;
+      // Responses close their connections from now on, so keep-alive clients reconnect to a replica that is ready.
+      http.drain();
       logger.info({ delayMs: config.shutdownDelay }, 'not ready any more; serving until the shutdown delay has passed');
       await sleep(clock, config.shutdownDelay);
-      await closeHttp(http);
+      logger.info('no longer accepting connections; finishing the requests in flight');
+      await http.stop();
       await Promise.all(reflectors.map((r) => r.stop()));
-      store.stop();
-      await limiter.stop();
+      await credentials.stop();
+      await events.stop();
       await aux.stop();
     },
   };
-}
-
-async function closeHttp(server: Server): Promise<void> {
-  const closing = closeServer(server);
-  // In-flight requests finish; connections still open after a bound are cut.
-  const bound = setTimeout(() => server.closeAllConnections(), 10_000);
-  await closing;
-  clearTimeout(bound);
-}
-
-function readTokenKey(path: string | undefined, logger: Logger): Buffer | undefined {
-  if (path === undefined) {
-    logger.warn('no --token-key-file: IMDSv2 tokens issued here are valid on this replica only');
-    return undefined;
-  }
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (err) {
-    throw new ConfigError(`cannot read --token-key-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  if (key.length < 16) throw new ConfigError(`--token-key-file ${path} holds fewer than 16 bytes`);
-  return key;
 }

@@ -2,11 +2,17 @@
 import { handleSignals, helpText, runMain } from '@iam4kube/shared';
 import { SERVER_USAGE, parseServerArgs, serverFlags } from './config.js';
 import { startServer } from './app.js';
+import { checkServerFiles } from './check-config.js';
 
 runMain('iam4kube-server', async () => {
   const parsed = parseServerArgs(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') {
     process.stdout.write(helpText(serverFlags, SERVER_USAGE));
+    return;
+  }
+  if (parsed.values.checkConfig) {
+    checkServerFiles(parsed.values);
+    process.stdout.write('config ok\n');
     return;
   }
   const server = await startServer(parsed.values);

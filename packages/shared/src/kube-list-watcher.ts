@@ -10,7 +10,19 @@ export interface ResourceQuery {
   readonly labelSelector?: string;
   /** Page size of the initial list. */
   readonly pageSize?: number;
+  /**
+   * Ask for PartialObjectMetadata: objects arrive with their metadata only (labels, annotations, uid,
+   * resourceVersion), far less to transfer and parse when nothing else is read. A server that cannot do it sends
+   * whole objects (the Accept header falls back to plain JSON), which projections read the same way.
+   */
+  readonly metadataOnly?: boolean;
+  /** Server-side timeout of each watch request (default: 5 to 10 minutes, random). */
+  readonly watchTimeoutSeconds?: number;
 }
+
+/** What client-go's metadata client asks for: a list, and watch events, of PartialObjectMetadata. */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /**
  * The ListWatcher adapter over @kubernetes/client-node: its KubeConfig (auth, TLS) and Watch; lists are plain
@@ -21,7 +33,8 @@ export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): Lis
     ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
     ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
   };
-  const watcher = new Watch(kc);
+  const listHeaders: Record<string, string> = query.metadataOnly ? { Accept: METADATA_LIST_ACCEPT } : {};
+  const watcher = new Watch(query.metadataOnly ? withHeaders(kc, { Accept: METADATA_WATCH_ACCEPT }) : kc);
   return {
     async list(signal) {
       const items: KubeObject[] = [];
@@ -30,7 +43,7 @@ export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): Lis
       do {
         const params = new URLSearchParams({ ...selectors, limit: String(query.pageSize ?? 500) });
         if (cont) params.set('continue', cont);
-        const page = (await getJson(kc, `${query.path}?${params}`, signal)) as {
+        const page = (await getJson(kc, `${query.path}?${params}`, listHeaders, signal)) as {
           items?: KubeObject[];
           metadata?: { resourceVersion?: string; continue?: string };
         };
@@ -41,12 +54,15 @@ export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): Lis
       return { items, resourceVersion } satisfies ListResult;
     },
 
-    watch(resourceVersion, onEvent, signal) {
+    watch(resourceVersion, onEvent, signal, onOpen) {
+      if (signal.aborted) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         let controller: AbortController | undefined;
+        let finished = false;
         const onAbort = (): void => controller?.abort();
         signal.addEventListener('abort', onAbort, { once: true });
         const finish = (err: unknown): void => {
+          finished = true;
           signal.removeEventListener('abort', onAbort);
           if (err && !signal.aborted) {
             const status = (err as { statusCode?: number }).statusCode;
@@ -56,14 +72,18 @@ export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): Lis
         watcher
           .watch(
             query.path,
-            { ...selectors, allowWatchBookmarks: true, resourceVersion },
+            // Like client-go, ask the server to end each stream after 5-10 minutes (random, so replicas do not
+            // reconnect in step); the reflector resumes at once. Dead peers are found by TCP keep-alive (Watch sets it).
+            { ...selectors, allowWatchBookmarks: true, resourceVersion, timeoutSeconds: query.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300) },
             (type, object) => onEvent({ type, object } as WatchEvent),
             finish,
           )
           .then(
             (c) => {
+              // Watch hands the controller back once the response has come: 200 (stream open) or an error (finished).
               controller = c;
               if (signal.aborted) c.abort();
+              else if (!finished) onOpen?.();
             },
             finish,
           );
@@ -72,10 +92,20 @@ export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): Lis
   };
 }
 
-async function getJson(kc: KubeConfig, pathAndQuery: string, signal: AbortSignal): Promise<unknown> {
+/**
+ * The KubeConfig as client-node's Watch sees it, with extra request headers: Watch builds its request from
+ * applyToFetchOptions({}) and offers no other way to set one. Everything else (cluster, auth, TLS) is the original's.
+ */
+function withHeaders(kc: KubeConfig, headers: Readonly<Record<string, string>>): KubeConfig {
+  const view = Object.create(kc) as KubeConfig;
+  view.applyToFetchOptions = (opts) => kc.applyToFetchOptions({ ...opts, headers: { ...opts.headers, ...headers } });
+  return view;
+}
+
+async function getJson(kc: KubeConfig, pathAndQuery: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster');
-  const init = await kc.applyToFetchOptions({});
+  const init = await kc.applyToFetchOptions({ headers });
   const response = await fetch(`${cluster.server}${pathAndQuery}`, {
     ...init,
     method: 'GET',

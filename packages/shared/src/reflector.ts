@@ -5,8 +5,11 @@ import { KubeApiError, type KubeObject, type ListResult, type WatchEvent } from 
 /** The reflector's view of the API server: a list, and a watch from a version until the server ends the stream. */
 export interface ListWatcher {
   list(signal: AbortSignal): Promise<ListResult>;
-  /** Delivers events in order; resolves when the stream ends, rejects on a transport or HTTP error. */
-  watch(resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Delivers events in order; resolves when the stream ends, rejects on a transport or HTTP error. Calls `onOpen`
+   * once the server has accepted the watch (before any event).
+   */
+  watch(resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void>;
 }
 
 /** Where a reflector puts what it sees. */
@@ -15,6 +18,11 @@ export interface ReflectorSink {
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void;
   /** Called after every event and bookmark with the newest resourceVersion seen. */
   progress?(resourceVersion: string): void;
+  /**
+   * Called with true when a watch stream has opened, and with false when it has ended: while none is open the sink
+   * misses changes (backoff, relist, API server unreachable).
+   */
+  connected?(open: boolean): void;
 }
 
 export interface ReflectorOptions {
@@ -89,6 +97,7 @@ export class Reflector {
         if (needList) {
           await this.#list(signal);
           needList = false;
+          if (signal.aborted) break;
         }
         const outcome = await this.#watch(signal);
         if (signal.aborted) break;
@@ -127,9 +136,12 @@ export class Reflector {
     const started = this.#o.clock.now();
     let delivered = 0;
     let expired = false;
+    let open = false;
     const inner = new AbortController();
     const onAbort = (): void => inner.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    // stop() may have come between the list and this watch: an already aborted signal never fires 'abort'.
+    if (signal.aborted) onAbort();
     try {
       await this.#o.source.watch(
         this.#resourceVersion,
@@ -150,11 +162,17 @@ export class Reflector {
           }
         },
         inner.signal,
+        () => {
+          if (open || inner.signal.aborted) return;
+          open = true;
+          this.#o.sink.connected?.(true);
+        },
       );
     } catch (err) {
       if (!inner.signal.aborted || signal.aborted) throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+      if (open) this.#o.sink.connected?.(false);
     }
     if (expired) return 'expired';
     if (inner.signal.aborted && !signal.aborted) throw inner.signal.reason;

@@ -21,10 +21,20 @@ class FakeSource implements ListWatcher {
     return this.listResult;
   }
 
-  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  /** When set, the next watch fails before it opens (as an HTTP error would). */
+  refuseNext: Error | undefined;
+
+  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     this.watches.push(resourceVersion);
+    if (this.refuseNext) {
+      const err = this.refuseNext;
+      this.refuseNext = undefined;
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) => {
       this.#stream = { emit: onEvent, end: (err) => (err ? reject(err) : resolve()) };
+      if (signal.aborted) resolve();
+      else onOpen?.();
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
   }
@@ -47,6 +57,8 @@ function obj(name: string, rv: string): KubeObject {
 class RecordingSink implements ReflectorSink {
   objects = new Map<string, string>();
   replaced = 0;
+  progress: ((rv: string) => void) | undefined;
+  connected: ((open: boolean) => void) | undefined;
   replace(objects: readonly KubeObject[]): void {
     this.replaced++;
     this.objects = new Map(objects.map((o) => [o.metadata!.name!, o.metadata!.resourceVersion!]));
@@ -157,4 +169,149 @@ test('a failed list is retried after a backoff and only then syncs', async (t) =
   t.is(source.lists, 2);
   t.true(reflector.synced);
   await reflector.stop();
+});
+
+test('stop() right after the first list, before the watch has opened, ends the reflector', async (t) => {
+  const { source, reflector } = setup();
+  reflector.start();
+  await reflector.whenSynced();
+  // The watch has not been asked for yet: the loop is between the list and the watch.
+  await reflector.stop();
+  t.deepEqual(source.watches, [], 'no watch is opened after stop()');
+});
+
+test('a non-410 ERROR event backs off, then watches again from the same resourceVersion without a relist', async (t) => {
+  const { clock, source, reflector } = setup();
+  reflector.start();
+  await flushMicrotasks();
+  source.emit('ADDED', 'a', '11');
+  source.emitRaw({ type: 'ERROR', object: { kind: 'Status', code: 500, message: 'internal error' } as unknown as KubeObject });
+  await flushMicrotasks();
+  t.deepEqual(source.watches, ['10']);
+  await clock.advance(599);
+  t.deepEqual(source.watches, ['10']);
+  await clock.advance(1);
+  t.deepEqual(source.watches, ['10', '11']);
+  t.is(source.lists, 1);
+  await reflector.stop();
+});
+
+test('an HTTP error on the watch backs off and resumes from the last resourceVersion', async (t) => {
+  const { clock, source, reflector } = setup();
+  reflector.start();
+  await flushMicrotasks();
+  source.emit('MODIFIED', 'a', '15');
+  source.end(new KubeApiError(500, 'boom'));
+  await clock.advance(600);
+  t.deepEqual(source.watches, ['10', '15']);
+  t.is(source.lists, 1);
+  await reflector.stop();
+});
+
+test('bookmarks keep a quiet stream productive: it resumes at once from the bookmark', async (t) => {
+  const { source, sink, reflector } = setup();
+  reflector.start();
+  await flushMicrotasks();
+  source.emitRaw({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '42' } } });
+  source.end();
+  await flushMicrotasks();
+  t.deepEqual(source.watches, ['10', '42']);
+  t.is(sink.objects.size, 0);
+  await reflector.stop();
+});
+
+test('the sink hears progress after the list, every event and every bookmark, in order', async (t) => {
+  const { source, reflector, sink } = setup();
+  const seen: string[] = [];
+  sink.progress = (rv: string) => seen.push(rv);
+  reflector.start();
+  await flushMicrotasks();
+  source.emit('ADDED', 'a', '11');
+  source.emitRaw({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '12' } } });
+  source.emit('DELETED', 'a', '13');
+  t.deepEqual(seen, ['10', '11', '12', '13']);
+  await reflector.stop();
+});
+
+test('a productive stream resets the backoff', async (t) => {
+  const { clock, source, reflector } = setup();
+  reflector.start();
+  await flushMicrotasks();
+  source.end();
+  await clock.advance(600); // first failure: 600
+  source.end();
+  await clock.advance(1200); // second: 1200
+  t.is(source.watches.length, 3);
+  source.emit('ADDED', 'a', '11');
+  source.end(); // productive: resumes at once
+  await flushMicrotasks();
+  t.is(source.watches.length, 4);
+  source.end(); // fails again: back to the first delay
+  await clock.advance(599);
+  t.is(source.watches.length, 4);
+  await clock.advance(1);
+  t.is(source.watches.length, 5);
+  await reflector.stop();
+});
+
+test('jitter spreads each delay between half and all of its ceiling', async (t) => {
+  for (const [random, expected] of [
+    [0, 400],
+    [0.999, 800],
+  ] as const) {
+    const clock = new ManualClock(0);
+    const source = new FakeSource();
+    const reflector = new Reflector({ name: 'j', source, sink: new RecordingSink(), clock, logger, random: () => random, backoffInitialMs: 800 });
+    reflector.start();
+    await flushMicrotasks();
+    source.end();
+    await clock.advance(expected - 1);
+    t.is(source.watches.length, 1, `random ${random}: not before ${expected} ms`);
+    await clock.advance(1);
+    t.is(source.watches.length, 2, `random ${random}: at ${expected} ms`);
+    await reflector.stop();
+  }
+});
+
+test('stop() during a backoff returns at once and leaves no timer behind', async (t) => {
+  const { clock, source, reflector } = setup();
+  reflector.start();
+  await flushMicrotasks();
+  source.end();
+  await flushMicrotasks();
+  t.is(clock.pendingTimers, 1);
+  await reflector.stop();
+  t.is(clock.pendingTimers, 0);
+  await clock.advance(60_000);
+  t.is(source.watches.length, 1);
+});
+
+test('every whenSynced() caller is released by the first list', async (t) => {
+  const { reflector } = setup();
+  const a = reflector.whenSynced();
+  const b = reflector.whenSynced();
+  reflector.start();
+  await Promise.all([a, b]);
+  t.true(reflector.synced);
+  await reflector.whenSynced();
+  await reflector.stop();
+});
+
+test('the sink hears when a watch stream opens and when it ends; a watch refused before opening is not "connected"', async (t) => {
+  const { clock, source, reflector, sink } = setup();
+  const seen: boolean[] = [];
+  sink.connected = (open) => seen.push(open);
+  reflector.start();
+  await flushMicrotasks();
+  t.deepEqual(seen, [true]);
+  source.refuseNext = new KubeApiError(503, 'unavailable');
+  source.end(new Error('connection reset'));
+  await flushMicrotasks();
+  t.deepEqual(seen, [true, false]);
+  await clock.advance(600);
+  t.deepEqual(seen, [true, false], 'the refused watch never opened');
+  await clock.advance(1200);
+  t.deepEqual(seen, [true, false, true]);
+  await reflector.stop();
+  t.deepEqual(seen, [true, false, true, false]);
 });

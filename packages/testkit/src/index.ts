@@ -4,7 +4,7 @@ export { StsEmulator, startStsEmulator, startMoto, MOTO_ACCOUNT_ID } from './sts
 export type { StsEmulatorOptions, StsCall, BaseCredentials, RoleConfig, Moto } from './sts/index.js';
 export { assertIsolatedNetwork } from './netns/isolation.js';
 export { startStack, DEMO_ACCOUNT } from './demo/stack.js';
-export type { Stack, StackOptions } from './demo/stack.js';
+export type { Stack, StackOptions, Replica, ReplicaOptions } from './demo/stack.js';
 export { startServerProcess, repoRoot } from './demo/server-process.js';
 export type { ServerProcess, ServerProcessOptions } from './demo/server-process.js';
 export { reportPodIps, POD_IP_ANNOTATION } from './demo/kubelet.js';
@@ -13,3 +13,5 @@ export type { VethEnd, RunResult as NetnsRunResult } from './netns/netns.js';
 export { NetnsProcess, peerArgv } from './netns/netns-process.js';
 export type { NetnsProcessOptions, ProcessExit, PeerMode } from './netns/netns-process.js';
 export { networkInterfaces, parseNetDev } from './netns/isolation.js';
+export { startTcpBalancer } from './net/tcp-balancer.js';
+export type { TcpBalancer, TcpBalancerOptions } from './net/tcp-balancer.js';

@@ -1,9 +1,17 @@
-import type { Clock, Logger, Timer } from '@iam4kube/shared';
-import type { RoleBinding } from '../identity/role-binding.js';
-import type { RoleOf } from '../identity/resolver.js';
+import type { Clock, Logger } from '@iam4kube/shared';
 import { CredentialsError, type Assumer, type Credentials, type Limiter } from './credentials.js';
+import { assumeWithin } from './bounded-call.js';
+import { classifyStsError, isDurationTooLong } from './classify-error.js';
+import { ENTRY_STATES, entryState, newEntry, settleWaiters, usableAt, waitFor, type Entry, type EntryState } from './entry.js';
+import { lookupKey, sessionKey, type SessionLookup, type SessionRequest } from './session-request.js';
+import { ONE_HOUR_SECONDS, backoffDelayMs, refreshDelayMs } from './session-timing.js';
 
-export type RoleBindingOf = RoleOf<RoleBinding>;
+/** What the store reports as it goes; gauges are read from summary(). */
+export interface StoreMetrics {
+  refreshed(outcome: 'success' | 'failure'): void;
+  parked(code: string): void;
+  lowLifeServed(): void;
+}
 
 export interface CredentialStoreOptions {
   readonly assumer: Assumer;
@@ -11,182 +19,228 @@ export interface CredentialStoreOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly sessionDurationMs: number;
-  /** Refresh when this much life is left (default policy: 30 min for 1 h sessions). */
+  /** Refresh when this much life is left (see session-timing.ts); also the normal minimum life served. */
   readonly refreshBeforeMs: number;
   /** Never serve credentials with less life than this. */
   readonly safetyMarginMs: number;
-  /** How long a permanently failed entry stays parked before it is tried again. */
-  readonly parkedRetryMs: number;
+  /** Bound on one STS call, from when the limiter lets it go. */
+  readonly callTimeoutMs: number;
   /** Backoff for transient errors: first delay and cap. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /** Backoff for retries of a parked (permanently refused) role: first delay and cap. */
+  readonly parkInitialMs: number;
+  readonly parkMaxMs: number;
+  readonly metrics?: StoreMetrics;
+  /** Called each time STS refuses a role for good (for Events). */
+  readonly onParked?: (request: SessionRequest, error: CredentialsError) => void;
   readonly random?: () => number;
 }
 
-interface Entry {
-  readonly key: string;
-  readonly binding: RoleBindingOf;
-  refs: number;
-  current: Credentials | undefined;
-  inflight: Promise<Credentials> | undefined;
-  parked: CredentialsError | undefined;
-  failures: number;
-  timer: Timer | undefined;
-  dropped: boolean;
+/** A read-only view of an entry, for readiness and diagnostics. */
+export interface EntryView {
+  readonly request: SessionRequest;
+  readonly state: EntryState;
+  readonly error: CredentialsError | undefined;
 }
 
-export function entryKey(binding: RoleBindingOf): string {
-  return `${binding.roleArn}|${binding.externalId ?? ''}|${binding.sessionName}`;
+export interface StoreSummary {
+  readonly states: Readonly<Record<EntryState, number>>;
+  /** Earliest expiry (clock ms) of the credentials held, if any. */
+  readonly earliestExpiry: number | undefined;
+  readonly waiters: number;
 }
 
-export interface StoreStatus {
-  readonly entries: number;
-  readonly fresh: number;
-  readonly pending: number;
-  readonly parked: number;
-  readonly blocking: readonly string[];
-}
+const NO_METRICS: StoreMetrics = { refreshed: () => undefined, parked: () => undefined, lowLifeServed: () => undefined };
 
 /**
- * One credentials entry per (role, external ID, session name), reference-counted by the ServiceAccounts bound to
- * it: fetched as soon as the first one appears, refreshed ahead of expiry, dropped with the last one. Concurrent
- * demands share one STS call.
+ * One credentials entry per STS session (role, external ID, session name, and tags / SourceIdentity when on),
+ * reference-counted by the ServiceAccounts bound to it: fetched as soon as the first one appears, refreshed ahead of
+ * expiry, dropped with the last one. Requests are served from memory; they wait only when no usable credentials
+ * exist, and then share the one fetch in progress. Every STS call goes through the limiter.
  */
 export class CredentialStore {
   readonly #o: CredentialStoreOptions;
   readonly #entries = new Map<string, Entry>();
+  readonly #byLookup = new Map<string, Entry>();
   readonly #random: () => number;
+  readonly #metrics: StoreMetrics;
 
   constructor(options: CredentialStoreOptions) {
     this.#o = options;
     this.#random = options.random ?? Math.random;
+    this.#metrics = options.metrics ?? NO_METRICS;
   }
 
-  retain(binding: RoleBindingOf): void {
-    const key = entryKey(binding);
+  /** A ServiceAccount uses this session: create (and prefetch) the entry on the first reference. */
+  retain(request: SessionRequest): void {
+    const key = sessionKey(request);
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = { key, binding, refs: 0, current: undefined, inflight: undefined, parked: undefined, failures: 0, timer: undefined, dropped: false };
+      entry = newEntry(key, lookupKey(request), request, Math.round(this.#o.sessionDurationMs / 1000));
       this.#entries.set(key, entry);
-      this.#fetch(entry).catch(() => undefined);
+      this.#byLookup.set(entry.lookup, entry);
+      this.#fetch(entry);
     }
     entry.refs++;
   }
 
-  release(binding: RoleBindingOf): void {
-    const entry = this.#entries.get(entryKey(binding));
+  /** Drops the entry with its last reference; requests still waiting on it are answered with an error. */
+  release(request: SessionRequest): void {
+    const entry = this.#entries.get(sessionKey(request));
     if (!entry || --entry.refs > 0) return;
+    this.#drop(entry, new CredentialsError('the ServiceAccount no longer uses this role', 'Released', false));
+  }
+
+  /**
+   * Credentials for a caller's binding: from memory while usable; for a parked role its error at once; otherwise
+   * they wait for the fetch or retry in progress, until the signal aborts.
+   */
+  async get(lookup: SessionLookup, signal: AbortSignal): Promise<Credentials> {
+    const entry = this.#byLookup.get(lookupKey(lookup));
+    if (!entry) throw new CredentialsError('no credentials entry for this role', 'NotRetained', false);
+    const now = this.#o.clock.now();
+    if (usableAt(entry, now, this.#o.safetyMarginMs)) {
+      const credentials = entry.current!;
+      if (credentials.expiration - now < this.#o.refreshBeforeMs) this.#servedLowLife(entry, credentials.expiration - now);
+      return credentials;
+    }
+    if (entry.parked) throw entry.parked;
+    // Not in backoff and nothing in flight (a refresh point set past the safety margin): fetch now.
+    if (!entry.fetching && entry.failures === 0) this.#fetch(entry);
+    return waitFor(entry, signal);
+  }
+
+  entries(): EntryView[] {
+    const now = this.#o.clock.now();
+    return [...this.#entries.values()].map((e) => ({ request: e.request, state: entryState(e, now, this.#o.safetyMarginMs), error: e.parked ?? e.lastError }));
+  }
+
+  summary(): StoreSummary {
+    const now = this.#o.clock.now();
+    const states = Object.fromEntries(ENTRY_STATES.map((s) => [s, 0])) as Record<EntryState, number>;
+    let earliestExpiry: number | undefined;
+    let waiters = 0;
+    for (const e of this.#entries.values()) {
+      states[entryState(e, now, this.#o.safetyMarginMs)]++;
+      if (e.current && (earliestExpiry === undefined || e.current.expiration < earliestExpiry)) earliestExpiry = e.current.expiration;
+      waiters += e.waiters.size;
+    }
+    return { states, earliestExpiry, waiters };
+  }
+
+  /** Cancels every timer and answers every waiter. */
+  stop(): void {
+    for (const e of [...this.#entries.values()]) this.#drop(e, new CredentialsError('the server is shutting down', 'ShuttingDown', false));
+  }
+
+  #drop(entry: Entry, reason: CredentialsError): void {
     entry.dropped = true;
     entry.timer?.cancel();
+    entry.cancelCall?.();
     this.#entries.delete(entry.key);
+    if (this.#byLookup.get(entry.lookup) === entry) this.#byLookup.delete(entry.lookup);
+    settleWaiters(entry, { error: reason });
   }
 
-  /** Credentials for a binding: from memory when fresh, else the in-flight or a new fetch. */
-  async get(binding: RoleBindingOf, signal: AbortSignal): Promise<Credentials> {
-    const entry = this.#entries.get(entryKey(binding));
-    if (!entry) throw new CredentialsError('no credentials entry for this role', 'NotRetained', false);
-    const usable = this.#usable(entry.current);
-    if (usable) return usable;
-    if (entry.parked) throw entry.parked;
-    const pending = entry.inflight ?? this.#fetch(entry);
-    return abortable(pending, signal);
+  #fetch(entry: Entry): void {
+    if (entry.fetching || entry.dropped) return;
+    entry.timer?.cancel();
+    entry.timer = undefined;
+    entry.fetching = true;
+    const usable = usableAt(entry, this.#o.clock.now(), this.#o.safetyMarginMs);
+    const refresh = entry.current !== undefined;
+    void this.#o.limiter.schedule(() => this.#call(entry), entry.parked ? 'parked' : usable ? 'refresh' : 'first').then(
+      (credentials) => this.#succeeded(entry, credentials, refresh),
+      (err: unknown) => this.#failed(entry, classifyStsError(err), refresh),
+    );
   }
 
-  status(): StoreStatus {
-    let fresh = 0;
-    let parked = 0;
-    const blocking: string[] = [];
-    for (const e of this.#entries.values()) {
-      if (this.#usable(e.current)) fresh++;
-      else if (e.parked) parked++;
-      else blocking.push(e.binding.roleArn);
+  /** One AssumeRole, bounded by the call timeout. Skipped when the entry was dropped while queued. */
+  #call(entry: Entry): Promise<Credentials> {
+    if (entry.dropped) return Promise.reject(new CredentialsError('dropped while queued', 'Released', false));
+    const { request } = entry;
+    const call = assumeWithin(
+      this.#o.assumer,
+      {
+        roleArn: request.roleArn,
+        sessionName: request.sessionName,
+        externalId: request.externalId,
+        durationSeconds: entry.durationSeconds,
+        tags: request.tags,
+        sourceIdentity: request.sourceIdentity,
+      },
+      this.#o.clock,
+      this.#o.callTimeoutMs,
+    );
+    entry.cancelCall = () => call.cancel(new CredentialsError('the entry was dropped', 'Released', false));
+    return call.result.finally(() => {
+      entry.cancelCall = undefined;
+    });
+  }
+
+  #succeeded(entry: Entry, credentials: Credentials, refresh: boolean): void {
+    entry.fetching = false;
+    if (entry.dropped) return;
+    const recovered = entry.failures > 0 || entry.parked !== undefined;
+    Object.assign(entry, { current: credentials, parked: undefined, failures: 0, parks: 0, lastError: undefined, lowLifeLogged: false });
+    if (refresh) this.#metrics.refreshed('success');
+    const now = this.#o.clock.now();
+    const { request } = entry;
+    const fields = { roleArn: request.roleArn, sessionName: request.sessionName, expiration: new Date(credentials.expiration).toISOString() };
+    if (!refresh || recovered) this.#o.logger.info(fields, recovered ? 'credentials fetched again after failures' : 'credentials fetched');
+    else this.#o.logger.debug(fields, 'credentials refreshed');
+    settleWaiters(entry, { credentials });
+    this.#schedule(entry, refreshDelayMs(credentials.expiration - now, this.#o.refreshBeforeMs, this.#random()));
+  }
+
+  #failed(entry: Entry, error: CredentialsError, refresh: boolean): void {
+    entry.fetching = false;
+    if (entry.dropped) return;
+    if (refresh) this.#metrics.refreshed('failure');
+    entry.lastError = error;
+    const { roleArn, sessionName } = entry.request;
+    if (isDurationTooLong(error) && entry.durationSeconds > ONE_HOUR_SECONDS) {
+      this.#o.logger.warn({ roleArn, sessionName, reason: error.message }, 'STS refused the session duration for this role: asking for 1h');
+      entry.durationSeconds = ONE_HOUR_SECONDS;
+      this.#fetch(entry);
+      return;
     }
-    return { entries: this.#entries.size, fresh, parked, pending: blocking.length, blocking: blocking.slice(0, 5) };
+    if (error.permanent || entry.parked) {
+      if (error.permanent) entry.parked = error;
+      const delay = backoffDelayMs(entry.parks++, this.#o.parkInitialMs, this.#o.parkMaxMs, this.#random());
+      if (error.permanent) {
+        this.#o.logger.warn({ roleArn, sessionName, code: error.code, reason: error.message, retryInMs: delay }, 'role parked: STS refused it');
+        this.#metrics.parked(error.code);
+        settleWaiters(entry, { error });
+        this.#o.onParked?.(entry.request, error);
+      }
+      this.#schedule(entry, delay);
+      return;
+    }
+    const delay = backoffDelayMs(entry.failures++, this.#o.retryInitialMs, this.#o.retryMaxMs, this.#random());
+    // One warning per streak of failures (an outage would otherwise log every retry of every entry).
+    const level = entry.failures === 1 ? 'warn' : 'debug';
+    this.#o.logger[level]({ roleArn, sessionName, code: error.code, reason: error.message, failures: entry.failures, retryInMs: delay }, 'STS call failed, retrying');
+    this.#schedule(entry, delay);
   }
 
-  stop(): void {
-    for (const e of this.#entries.values()) e.timer?.cancel();
-  }
-
-  #usable(c: Credentials | undefined): Credentials | undefined {
-    return c && c.expiration - this.#o.clock.now() > this.#o.safetyMarginMs ? c : undefined;
-  }
-
-  #fetch(entry: Entry): Promise<Credentials> {
-    if (entry.inflight) return entry.inflight;
-    const { binding } = entry;
-    const started = this.#o.clock.now();
-    entry.inflight = this.#o.limiter
-      .schedule(() =>
-        this.#o.assumer.assumeRole({
-          roleArn: binding.roleArn,
-          sessionName: binding.sessionName,
-          externalId: binding.externalId,
-          durationSeconds: Math.round(this.#o.sessionDurationMs / 1000),
-        }),
-      )
-      .then(
-        (credentials) => {
-          entry.inflight = undefined;
-          entry.current = credentials;
-          entry.parked = undefined;
-          entry.failures = 0;
-          this.#o.logger.info(
-            { roleArn: binding.roleArn, sessionName: binding.sessionName, expiration: new Date(credentials.expiration).toISOString(), ms: this.#o.clock.now() - started },
-            'credentials fetched',
-          );
-          this.#schedule(entry, this.#refreshDelay(credentials));
-          return credentials;
-        },
-        (err: unknown) => {
-          entry.inflight = undefined;
-          const error = err instanceof CredentialsError ? err : new CredentialsError(String(err), 'UnknownError', false);
-          if (error.permanent) {
-            entry.parked = error;
-            this.#o.logger.warn({ roleArn: binding.roleArn, code: error.code, reason: error.message }, 'role parked: STS refused it');
-            this.#schedule(entry, this.#o.parkedRetryMs);
-          } else {
-            const ceiling = Math.min(this.#o.retryMaxMs, this.#o.retryInitialMs * 2 ** entry.failures++);
-            const delay = Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
-            this.#o.logger.warn({ roleArn: binding.roleArn, code: error.code, reason: error.message, retryInMs: delay }, 'STS call failed, retrying');
-            this.#schedule(entry, delay);
-          }
-          throw error;
-        },
-      );
-    return entry.inflight;
-  }
-
-  /** Refresh when `refreshBefore` is left, minus up to 10% of the session as jitter so a fleet spreads out. */
-  #refreshDelay(c: Credentials): number {
-    const at = c.expiration - this.#o.refreshBeforeMs - this.#random() * 0.1 * this.#o.sessionDurationMs;
-    return Math.max(0, at - this.#o.clock.now());
+  #servedLowLife(entry: Entry, lifeMs: number): void {
+    this.#metrics.lowLifeServed();
+    if (entry.lowLifeLogged) return;
+    entry.lowLifeLogged = true;
+    const { roleArn, sessionName } = entry.request;
+    this.#o.logger.warn(
+      { roleArn, sessionName, lifeSeconds: Math.round(lifeMs / 1000), code: entry.lastError?.code },
+      'serving credentials with less than the normal remaining life: their refresh is overdue',
+    );
   }
 
   #schedule(entry: Entry, delayMs: number): void {
     entry.timer?.cancel();
-    if (entry.dropped) return;
     entry.timer = this.#o.clock.setTimeout(() => {
       entry.timer = undefined;
-      if (!entry.dropped) this.#fetch(entry).catch(() => undefined);
+      this.#fetch(entry);
     }, delayMs);
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

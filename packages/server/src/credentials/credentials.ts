@@ -7,11 +7,21 @@ export interface Credentials {
   readonly issuedAt: number;
 }
 
+/** An STS session tag. */
+export interface SessionTag {
+  readonly key: string;
+  readonly value: string;
+}
+
 export interface AssumeRoleRequest {
   readonly roleArn: string;
   readonly sessionName: string;
   readonly externalId: string | undefined;
   readonly durationSeconds: number;
+  /** Session tags (needs sts:TagSession in the role's trust policy); empty when off. */
+  readonly tags: readonly SessionTag[];
+  /** Needs sts:SetSourceIdentity in the role's trust policy; undefined when off. */
+  readonly sourceIdentity: string | undefined;
 }
 
 /** The one STS method the credentials engine uses. */
@@ -19,9 +29,18 @@ export interface Assumer {
   assumeRole(request: AssumeRoleRequest, signal?: AbortSignal): Promise<Credentials>;
 }
 
+/**
+ * How urgent an STS call is: `first` (no usable credentials: requests or readiness wait for it), `refresh` (valid
+ * credentials exist), `parked` (a retry of a role STS refused). A limiter runs the more urgent ones first, so retries of
+ * broken roles never delay the others.
+ */
+export type CallPriority = 'first' | 'refresh' | 'parked';
+
 /** Every STS call goes through one limiter. */
 export interface Limiter {
-  schedule<T>(task: () => Promise<T>): Promise<T>;
+  schedule<T>(task: () => Promise<T>, priority: CallPriority): Promise<T>;
+  /** Calls waiting for their turn. */
+  queued(): number;
 }
 
 /** A failure to get credentials, with whether retrying soon can help. */

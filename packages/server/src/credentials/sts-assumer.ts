@@ -7,18 +7,21 @@ export interface StsAssumerOptions {
   /** A non-default STS endpoint (regional VPC endpoint, or a local emulator in tests). */
   readonly endpoint: string | undefined;
   readonly now: () => number;
+  /** Fixed base credentials (tests); production leaves this out and uses the SDK's default chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
 /**
  * The Assumer adapter over @aws-sdk/client-sts. Base credentials come from the SDK's default chain (the node's
  * instance role, IRSA, or environment variables). The SDK's own retries are off: the credentials engine retries
- * with its own backoff, through its rate limiter.
+ * with its own backoff, through its rate limiter, and bounds each call with the signal it passes.
  */
 export function createStsAssumer(options: StsAssumerOptions): Assumer {
   const client = new STSClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: 1,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   return {
     async assumeRole(request, signal) {
@@ -29,6 +32,8 @@ export function createStsAssumer(options: StsAssumerOptions): Assumer {
             RoleSessionName: request.sessionName,
             DurationSeconds: request.durationSeconds,
             ...(request.externalId !== undefined ? { ExternalId: request.externalId } : {}),
+            ...(request.tags.length > 0 ? { Tags: request.tags.map((t) => ({ Key: t.key, Value: t.value })) } : {}),
+            ...(request.sourceIdentity !== undefined ? { SourceIdentity: request.sourceIdentity } : {}),
           }),
           signal ? { abortSignal: signal } : {},
         );

@@ -3,6 +3,8 @@ import type { PodRecord } from '../kube/pod-record.js';
 import { serviceAccountKey, type ServiceAccountIndex } from '../kube/service-account-index.js';
 import type { KeyedWaiters } from './keyed-waiters.js';
 import type { RoleBinding } from './role-binding.js';
+import type { ServiceAccountCatchUp } from './service-account-catch-up.js';
+import type { PodCacheGuard } from './pod-cache-guard.js';
 
 export type RoleOf<B> = B extends { kind: 'role' } ? B : never;
 
@@ -21,31 +23,97 @@ export function ipKey(ip: string): string {
 export function serviceAccountWaitKey(namespace: string, name: string): string {
   return `sa:${serviceAccountKey(namespace, name)}`;
 }
+/** Notified whenever the ServiceAccount watch moves forward (every event and bookmark). */
+export const SERVICE_ACCOUNT_PROGRESS_KEY = 'sa-progress';
+/** Notified when the pod cache is live again after its watch reconnected. */
+export const POD_CACHE_LIVE_KEY = 'pods-live';
 
 export interface ResolverDeps {
   readonly pods: Pick<PodIndex, 'lookup'>;
   readonly serviceAccounts: Pick<ServiceAccountIndex, 'get'>;
   readonly waiters: KeyedWaiters;
+  /** When given, negative answers wait until the ServiceAccount cache has caught up with the pod (see docs/identity.md). */
+  readonly catchUp?: ServiceAccountCatchUp;
+  /** When given, a role is served from a pod cache that may have missed changes only after a consistent read. */
+  readonly podGuard?: Pick<PodCacheGuard, 'live' | 'check'>;
 }
 
 /**
- * Caller IP → Pod → ServiceAccount → role binding. When the answer is not yet knowable (the pod or its
- * ServiceAccount has not been seen yet) it waits, event-driven, until the watch delivers it or the signal aborts
- * (deadline or client gone); then it answers with what it knows.
+ * Caller IP → Pod → ServiceAccount → role binding. When the answer is not yet knowable it waits, event-driven,
+ * until the watch delivers it or the signal aborts (deadline or client gone); then it answers with what it knows:
+ * - no pod with that IP yet: wait for one;
+ * - the pod's ServiceAccount not seen yet: wait for it;
+ * - with `catchUp`, before a negative answer (no role, invalid role, no such ServiceAccount) for a pod newer than
+ *   the ServiceAccount watch: make sure the cache holds the ServiceAccount as it is now, or wait for the event that
+ *   brings it;
+ * - with `podGuard`, before a role is served while the pod watch is not live: confirm with the API server that the
+ *   cached pod still holds the IP, or wait for the watch (the deadline then refuses: never another pod's role).
  */
 export async function resolveCaller(deps: ResolverDeps, ip: string, signal: AbortSignal): Promise<Resolution> {
+  /** This request's probe of the API server, for one pod at one revision. */
+  let probed: { readonly pod: PodRecord; readonly version: string | null } | undefined;
   for (;;) {
     const step = resolveNow(deps, ip);
-    if (step.kind !== 'wait') return step;
+    if (step.kind === 'role' && deps.podGuard && !deps.podGuard.live) {
+      const check = await deps.podGuard.check(step.pod, ip, signal);
+      const now = resolveNow(deps, ip);
+      if (check === 'current' && now.kind === 'role' && now.pod === step.pod) return now;
+      if (check === 'current' || now.kind !== 'role' || now.pod !== step.pod) continue; // the cache moved: look again
+      // The cached pod no longer holds the IP (or it cannot be told): wait for the watch to bring the change.
+      try {
+        await deps.waiters.wait([ipKey(ip), POD_CACHE_LIVE_KEY], signal);
+      } catch {
+        return { kind: 'refused', reason: 'unknown-pod' };
+      }
+      continue;
+    }
+    const negative = deps.catchUp ? negativeAnswer(step) : undefined;
+    if (!negative || !deps.catchUp || deps.catchUp.isCurrent(negative.pod)) {
+      if (step.kind !== 'wait') return step;
+      if (negative) return step.otherwise; // the ServiceAccount is missing from a current cache: it does not exist
+      try {
+        await deps.waiters.wait(step.key, signal);
+      } catch {
+        return step.otherwise;
+      }
+      continue;
+    }
+    const { pod, answer } = negative;
+    if (probed === undefined || probed.pod !== pod) {
+      const version = await deps.catchUp.probe(pod, signal);
+      if (version === undefined) return answer;
+      probed = { pod, version };
+      continue; // look again: the watch may have moved while the probe was out
+    }
+    if (deps.catchUp.holds(deps.serviceAccounts.get(pod.namespace, pod.serviceAccountName), probed.version)) {
+      deps.catchUp.confirm(pod);
+      return answer;
+    }
+    // The API server has a newer ServiceAccount than the cache: its event is on the way.
     try {
-      await deps.waiters.wait(step.key, signal);
+      await deps.waiters.wait([serviceAccountWaitKey(pod.namespace, pod.serviceAccountName), SERVICE_ACCOUNT_PROGRESS_KEY], signal);
     } catch {
-      return step.otherwise;
+      return answer;
     }
   }
 }
 
-type Step = Resolution | { readonly kind: 'wait'; readonly key: string; readonly otherwise: Resolution };
+type Step = Resolution | { readonly kind: 'wait'; readonly key: string; readonly otherwise: Resolution & { readonly pod?: PodRecord } };
+
+/** The pod and answer of a step that would tell the caller it has no role; undefined for any other step. */
+function negativeAnswer(step: Step): { readonly pod: PodRecord; readonly answer: Resolution } | undefined {
+  switch (step.kind) {
+    case 'no-role':
+    case 'invalid-role':
+      return { pod: step.pod, answer: step };
+    case 'wait':
+      return step.otherwise.kind === 'refused' && step.otherwise.reason === 'unknown-service-account' && step.otherwise.pod
+        ? { pod: step.otherwise.pod, answer: step.otherwise }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
 
 function resolveNow(deps: ResolverDeps, ip: string): Step {
   const found = deps.pods.lookup(ip);

@@ -1,5 +1,6 @@
 import type { KubeObject, ReflectorSink } from '@iam4kube/shared';
-import { isTerminalPhase, projectPod, type PodRecord } from './pod-record.js';
+import { isTerminalPhase, projectPod, releasePod, type PodRecord } from './pod-record.js';
+import { StringInterner } from './string-interner.js';
 
 /** Who is at an IP address, by the rules in docs/identity.md. */
 export type PodLookup =
@@ -11,12 +12,24 @@ export type PodLookup =
 export interface IndexListener {
   /** A pod with this IP was added, changed or removed. */
   ipChanged(ip: string): void;
+  /** A change made this IP ambiguous, or added a pod to the live pods that share it. Called once per such change. */
+  ambiguousIp?(ip: string, pods: readonly PodRecord[]): void;
+  /** A hostNetwork pod appeared, changed or went away (`record` undefined). */
+  hostNetworkPodChanged?(record: PodRecord | undefined, previous: PodRecord | undefined): void;
+  /** From the reflector: the pod watch has seen everything up to this resourceVersion. */
+  progress?(resourceVersion: string): void;
+  /** From the reflector: a watch stream opened (true) or ended (false). */
+  connected?(open: boolean): void;
 }
 
-/** Pods by uid and by IP, fed by the pod reflector. */
+/**
+ * Pods by uid and by IP, fed by the pod reflector. Memory matters here (150,000 pods): an IP maps to its one pod
+ * directly and only to an array when several pods share it; repeated names are interned.
+ */
 export class PodIndex implements ReflectorSink {
   readonly #byUid = new Map<string, PodRecord>();
-  readonly #byIp = new Map<string, Set<PodRecord>>();
+  readonly #byIp = new Map<string, PodRecord | PodRecord[]>();
+  readonly #strings = new StringInterner();
   readonly #listener: IndexListener;
 
   constructor(listener: IndexListener) {
@@ -30,27 +43,36 @@ export class PodIndex implements ReflectorSink {
   replace(objects: readonly KubeObject[]): void {
     const seen = new Set<string>();
     for (const obj of objects) {
-      const record = projectPod(obj);
-      seen.add(record.uid);
-      this.#put(record);
+      const uid = obj.metadata?.uid ?? '';
+      seen.add(uid);
+      this.#apply(obj);
     }
     for (const uid of [...this.#byUid.keys()]) if (!seen.has(uid)) this.#remove(uid);
   }
 
   apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void {
-    const record = projectPod(obj);
-    if (type === 'DELETED') this.#remove(record.uid);
-    else this.#put(record);
+    if (type === 'DELETED') this.#remove(obj.metadata?.uid ?? '');
+    else this.#apply(obj);
+  }
+
+  progress(resourceVersion: string): void {
+    this.#listener.progress?.(resourceVersion);
+  }
+
+  connected(open: boolean): void {
+    this.#listener.connected?.(open);
+  }
+
+  get(uid: string): PodRecord | undefined {
+    return this.#byUid.get(uid);
   }
 
   lookup(ip: string): PodLookup {
-    const all = this.#byIp.get(ip);
-    if (!all || all.size === 0) return { kind: 'unknown' };
-    const candidates = [...all].filter((p) => !p.hostNetwork && !isTerminalPhase(p.phase));
-    if (candidates.length === 0) {
-      const host = [...all].find((p) => p.hostNetwork);
-      return host ? { kind: 'host-network', pod: host } : { kind: 'unknown' };
-    }
+    const entry = this.#byIp.get(ip);
+    if (entry === undefined) return { kind: 'unknown' };
+    if (!Array.isArray(entry)) return entry.hostNetwork ? { kind: 'host-network', pod: entry } : { kind: 'pod', pod: entry };
+    const candidates = entry.filter((p) => !p.hostNetwork);
+    if (candidates.length === 0) return { kind: 'host-network', pod: entry[0]! };
     const live = candidates.filter((p) => !p.terminating);
     // A live pod wins over one in its grace period (IP reuse); a terminating pod keeps its identity until then.
     const pool = live.length > 0 ? live : candidates;
@@ -62,17 +84,30 @@ export class PodIndex implements ReflectorSink {
     return this.#byUid.values();
   }
 
+  #apply(obj: KubeObject): void {
+    const phase = (obj as { status?: { phase?: string } }).status?.phase;
+    // A pod that has finished never gets credentials again: it leaves the index (and its IP) at once.
+    if (phase !== undefined && isTerminalPhase(phase)) this.#remove(obj.metadata?.uid ?? '');
+    else this.#put(projectPod(obj, this.#strings));
+  }
+
   #put(record: PodRecord): void {
     const old = this.#byUid.get(record.uid);
+    const watchAmbiguity = this.#listener.ambiguousIp !== undefined;
+    const before = watchAmbiguity ? record.podIPs.map((ip) => this.#ambiguousUids(ip)) : [];
     if (old) this.#unindex(old);
     this.#byUid.set(record.uid, record);
     for (const ip of record.podIPs) {
-      let set = this.#byIp.get(ip);
-      if (!set) this.#byIp.set(ip, (set = new Set()));
-      set.add(record);
+      const entry = this.#byIp.get(ip);
+      if (entry === undefined) this.#byIp.set(ip, record);
+      else if (Array.isArray(entry)) entry.push(record);
+      else this.#byIp.set(ip, [entry, record]);
     }
+    if (old) releasePod(old, this.#strings);
     const changed = new Set([...(old?.podIPs ?? []), ...record.podIPs]);
     for (const ip of changed) this.#listener.ipChanged(ip);
+    if (record.hostNetwork || old?.hostNetwork) this.#listener.hostNetworkPodChanged?.(record, old);
+    if (watchAmbiguity) this.#reportAmbiguity(record, before);
   }
 
   #remove(uid: string): void {
@@ -80,14 +115,39 @@ export class PodIndex implements ReflectorSink {
     if (!old) return;
     this.#byUid.delete(uid);
     this.#unindex(old);
+    releasePod(old, this.#strings);
     for (const ip of old.podIPs) this.#listener.ipChanged(ip);
+    if (old.hostNetwork) this.#listener.hostNetworkPodChanged?.(undefined, old);
   }
 
   #unindex(record: PodRecord): void {
     for (const ip of record.podIPs) {
-      const set = this.#byIp.get(ip);
-      set?.delete(record);
-      if (set?.size === 0) this.#byIp.delete(ip);
+      const entry = this.#byIp.get(ip);
+      if (entry === record) this.#byIp.delete(ip);
+      else if (Array.isArray(entry)) {
+        const rest = entry.filter((p) => p.uid !== record.uid);
+        if (rest.length === 0) this.#byIp.delete(ip);
+        else this.#byIp.set(ip, rest.length === 1 ? rest[0]! : rest);
+      }
     }
+  }
+
+  /** Uids of the pods an IP is ambiguous between; empty when it is not (the common case costs one map lookup). */
+  #ambiguousUids(ip: string): string[] {
+    if (!Array.isArray(this.#byIp.get(ip))) return [];
+    const found = this.lookup(ip);
+    return found.kind === 'ambiguous' ? found.pods.map((p) => p.uid) : [];
+  }
+
+  /** Reports each IP of `record` that this change made ambiguous, or that it joined as one more live pod. */
+  #reportAmbiguity(record: PodRecord, before: readonly string[][]): void {
+    record.podIPs.forEach((ip, i) => {
+      if (!Array.isArray(this.#byIp.get(ip))) return;
+      const found = this.lookup(ip);
+      if (found.kind !== 'ambiguous') return;
+      const previously = before[i] ?? [];
+      if (found.pods.every((p) => previously.includes(p.uid))) return;
+      this.#listener.ambiguousIp!(ip, found.pods);
+    });
   }
 }

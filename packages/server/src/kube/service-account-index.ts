@@ -1,23 +1,30 @@
 import type { KubeObject, ReflectorSink } from '@iam4kube/shared';
 import { roleBindingFor, type RoleBinding } from '../identity/role-binding.js';
 
+/** What is kept of a ServiceAccount: its identity and the parsed role binding (annotations are not kept). */
 export interface ServiceAccountRecord {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
+  readonly resourceVersion: string;
   readonly binding: RoleBinding;
 }
 
 export interface ServiceAccountListener {
-  /** A ServiceAccount appeared, changed its binding, or went away (`record` undefined). */
+  /** A ServiceAccount appeared, changed, or went away (`record` undefined). */
   serviceAccountChanged(key: string, record: ServiceAccountRecord | undefined, previous: ServiceAccountRecord | undefined): void;
+  /** The ServiceAccount watch has seen everything up to this resourceVersion (after every event and bookmark). */
+  progress?(resourceVersion: string): void;
 }
 
 export function serviceAccountKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-/** ServiceAccounts by namespace/name, keeping only the parsed role binding. */
+/**
+ * ServiceAccounts by namespace/name, keeping only the parsed role binding. Fed by a metadata-only reflector
+ * (PartialObjectMetadata): annotations are all it reads, so secrets lists and the like never cross the wire.
+ */
 export class ServiceAccountIndex implements ReflectorSink {
   readonly #byKey = new Map<string, ServiceAccountRecord>();
   readonly #listener: ServiceAccountListener;
@@ -49,6 +56,10 @@ export class ServiceAccountIndex implements ReflectorSink {
     else this.#put(obj);
   }
 
+  progress(resourceVersion: string): void {
+    this.#listener.progress?.(resourceVersion);
+  }
+
   #put(obj: KubeObject): string {
     const namespace = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
@@ -57,6 +68,7 @@ export class ServiceAccountIndex implements ReflectorSink {
       namespace,
       name,
       uid: obj.metadata?.uid ?? '',
+      resourceVersion: obj.metadata?.resourceVersion ?? '',
       binding: Object.freeze(roleBindingFor(namespace, name, obj.metadata?.annotations)),
     });
     const previous = this.#byKey.get(key);

@@ -1,15 +1,13 @@
-import Koa, { type Context, type Next } from 'koa';
-import Router from '@koa/router';
+import Koa, { type Next } from 'koa';
 import type { Clock, Logger } from '@iam4kube/shared';
 import type { Kernel } from './kernel.js';
 import type { TokenSigner } from './imds-token.js';
-import { parseTokenTtl } from './imds-token.js';
-import { HttpError, notFound } from './http-error.js';
+import { HttpError } from './http-error.js';
 import { callerIp } from './caller.js';
-import { normalizeMetadataPath } from './paths.js';
-import { credentialsDocument } from './credentials-document.js';
 import type { MetadataMetrics } from './metadata-metrics.js';
-import type { Resolution } from '../identity/resolver.js';
+import type { PodEventRecorder } from './pod-events.js';
+import { createHandlers } from './handlers.js';
+import { requestGuard, type ImdsV1Policy, type MetadataContext, type RequestState } from './request-guard.js';
 
 export interface MetadataAppOptions {
   readonly kernel: Kernel;
@@ -19,118 +17,75 @@ export interface MetadataAppOptions {
   readonly metrics: MetadataMetrics;
   /** How long a request may wait for the cluster to catch up (pod not seen yet, credentials in flight). */
   readonly waitTimeoutMs: number;
+  /** `disabled`: requests without a valid IMDSv2 token get 401 (default `allowed`). */
+  readonly imdsV1?: ImdsV1Policy;
+  /** Kubernetes Events about the pods' requests (role found, no role, ...); none when absent. */
+  readonly events?: PodEventRecorder | undefined;
 }
 
-interface State {
-  ip: string;
-  route: string;
-}
-
-const CREDENTIALS_PREFIX = '/latest/meta-data/iam/security-credentials';
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /**
- * The metadata API: a whitelist. Only the paths below answer; everything else is a 404 (never 403/401, which make
- * some SDKs give up on IMDSv2 or on the credentials path), and nothing is ever proxied to the real metadata service.
+ * The metadata API: a whitelist (see paths.ts and docs/metadata-api.md). Only the routes there answer; everything
+ * else is a 404, and nothing is ever proxied to the real metadata service. Errors go down one path: handlers throw
+ * an HttpError, the outer middleware maps it to a status and a client-safe text, logs and counts.
  */
-export function createMetadataApp(o: MetadataAppOptions): Koa<State> {
-  const app = new Koa<State>();
+export function createMetadataApp(o: MetadataAppOptions): Koa<RequestState> {
+  const app = new Koa<RequestState>();
   app.proxy = false; // the caller is the socket's address; proxy headers are never trusted
-  const router = new Router<State>({ strict: false });
-
-  router.put('/latest/api/token', (ctx) => {
-    ctx.state.route = 'token';
-    if (ctx.get('x-forwarded-for')) throw new HttpError(403, 'Forbidden');
-    const ttl = parseTokenTtl(ctx.get('x-aws-ec2-metadata-token-ttl-seconds') || undefined);
-    if (ttl === undefined) throw new HttpError(400, 'Bad Request');
-    ctx.set('x-aws-ec2-metadata-token-ttl-seconds', String(ttl));
-    ctx.type = 'text/plain';
-    ctx.body = o.tokens.issue(ctx.state.ip, ttl, o.clock.now());
+  // Errors in middleware are logged by observe(); what Koa itself reports (e.g. a failed response stream) goes to the
+  // log too, instead of Koa's default print to stderr.
+  app.silent = true;
+  app.on('error', (err: NodeJS.ErrnoException & { headerSent?: boolean }) => {
+    // A client that hangs up mid-response (an SDK timing out) is routine, not an error of ours.
+    if (err.headerSent || CLIENT_GONE.has(err.code ?? '')) o.logger.debug({ code: err.code }, 'client went away during the response');
+    else o.logger.error({ err }, 'error writing a metadata response');
   });
-
-  router.get([CREDENTIALS_PREFIX, `${CREDENTIALS_PREFIX}/`], async (ctx) => {
-    ctx.state.route = 'credentials-list';
-    const found = await resolveWithin(o, ctx);
-    if (found.kind !== 'role') throw notFound();
-    ctx.type = 'text/plain';
-    ctx.body = found.binding.roleName;
+  const handlers = createHandlers(o);
+  app.use(observe(o));
+  app.use(requestGuard({ ...o, imdsV1: o.imdsV1 ?? 'allowed' }));
+  app.use(async (ctx: MetadataContext) => {
+    await handlers[ctx.state.route as keyof typeof handlers](ctx);
   });
-
-  router.get(`${CREDENTIALS_PREFIX}/:role`, async (ctx) => {
-    ctx.state.route = 'credentials';
-    const found = await resolveWithin(o, ctx);
-    if (found.kind !== 'role' || found.binding.roleName !== ctx.params.role) throw notFound();
-    const credentials = await withDeadline(o, ctx, (signal) => o.kernel.credentials(found.binding, signal)).catch(
-      (err: unknown) => {
-        o.logger.warn({ ip: ctx.state.ip, roleArn: found.binding.roleArn, err: (err as Error).message }, 'credentials unavailable');
-        throw new HttpError(503, 'Service Unavailable');
-      },
-    );
-    ctx.type = 'application/json';
-    ctx.body = credentialsDocument(credentials);
-  });
-
-  app.use(errorsAndMetrics(o));
-  app.use(normalize(o));
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
   return app;
 }
 
-function errorsAndMetrics(o: MetadataAppOptions) {
-  return async (ctx: Context & { state: State }, next: Next): Promise<void> => {
+/** The one error path, the request metrics and the request's debug line (which never holds a secret). */
+function observe(o: MetadataAppOptions) {
+  return async (ctx: MetadataContext, next: Next): Promise<void> => {
     const started = o.clock.now();
+    o.metrics.inFlight(1);
     ctx.state.ip = callerIp(ctx.req.socket.remoteAddress);
     ctx.state.route = 'other';
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw notFound();
     } catch (err) {
       const known = err instanceof HttpError ? err : undefined;
-      if (!known) o.logger.error({ err, path: ctx.path, ip: ctx.state.ip }, 'unexpected error in metadata handler');
+      if (!known) o.logger.error({ err, path: ctx.path, ip: ctx.state.ip, route: ctx.state.route }, 'unexpected error in metadata handler');
       ctx.status = known?.status ?? 500;
       ctx.type = 'text/plain';
       ctx.body = known?.publicMessage ?? 'Internal Server Error';
       for (const [k, v] of Object.entries(known?.headers ?? {})) ctx.set(k, v);
+    } finally {
+      o.metrics.inFlight(-1);
     }
     const seconds = (o.clock.now() - started) / 1000;
     o.metrics.observe(ctx.state.route, ctx.status, seconds);
+    // Built only when debug is on: the request path stays cheap at info.
     if (o.logger.isLevelEnabled('debug')) {
-      o.logger.debug({ method: ctx.method, path: ctx.path, ip: ctx.state.ip, route: ctx.state.route, status: ctx.status, ms: seconds * 1000 }, 'request');
+      o.logger.debug(
+        {
+          method: ctx.method,
+          path: ctx.path.length > 200 ? `${ctx.path.slice(0, 200)}...` : ctx.path,
+          ip: ctx.state.ip,
+          route: ctx.state.route,
+          pod: ctx.state.pod,
+          roleArn: ctx.state.roleArn,
+          status: ctx.status,
+          ms: seconds * 1000,
+        },
+        'request',
+      );
     }
   };
-}
-
-/** Normalises the path and checks an IMDSv2 token when one is presented. */
-function normalize(o: MetadataAppOptions) {
-  return async (ctx: Context & { state: State }, next: Next): Promise<void> => {
-    const path = normalizeMetadataPath(ctx.path);
-    if (path === undefined) throw notFound();
-    ctx.path = path;
-    const token = ctx.get('x-aws-ec2-metadata-token');
-    if (token && ctx.method !== 'PUT') {
-      if (ctx.get('x-forwarded-for')) throw new HttpError(403, 'Forbidden');
-      if (o.tokens.verify(token, ctx.state.ip, o.clock.now()) !== 'valid') throw new HttpError(401, 'Unauthorized');
-    }
-    await next();
-  };
-}
-
-function resolveWithin(o: MetadataAppOptions, ctx: Context & { state: State }): Promise<Resolution> {
-  return withDeadline(o, ctx, (signal) => o.kernel.resolve(ctx.state.ip, signal));
-}
-
-/** Runs `work` with a signal that aborts at the wait deadline or when the client goes away. */
-async function withDeadline<T>(o: MetadataAppOptions, ctx: Context, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const timer = o.clock.setTimeout(() => controller.abort(new Error('wait deadline passed')), o.waitTimeoutMs);
-  const onClose = (): void => {
-    if (!ctx.res.writableEnded) controller.abort(new Error('client went away'));
-  };
-  ctx.req.socket.once('close', onClose);
-  try {
-    return await work(controller.signal);
-  } finally {
-    timer.cancel();
-    ctx.req.socket.off('close', onClose);
-  }
 }

@@ -1,31 +1,58 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const MAX_TOKEN_TTL_SECONDS = 21600;
 
 /**
+ * What a presented token turned out to be. `foreign`: well-formed, but signed with a key this replica does not hold
+ * (another replica without the same --token-key-file, or this replica before a restart without one).
+ */
+export type TokenCheck = 'valid' | 'invalid' | 'expired' | 'foreign';
+
+/**
  * Stateless IMDSv2 session tokens: the expiry and the caller's IP are bound in and signed with a key the replicas
  * share, so a token issued by one replica is valid on every other (ip2service spreads one SDK's calls across them).
+ * A token also names its key by a fingerprint, so a replica can tell a token it cannot check (`foreign`) from a
+ * forged or damaged one (`invalid`).
  */
 export interface TokenSigner {
+  /** A fingerprint of the signing key: safe to log, the same on every replica that shares the key. */
+  readonly keyId: string;
   issue(callerIp: string, ttlSeconds: number, nowMs: number): string;
-  verify(token: string, callerIp: string, nowMs: number): 'valid' | 'invalid' | 'expired';
+  verify(token: string, callerIp: string, nowMs: number): TokenCheck;
 }
 
-export function createTokenSigner(key: Buffer = randomBytes(32)): TokenSigner {
-  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
+export interface TokenSignerOptions {
+  /** The shared key; a random one (valid on this replica only) when absent. */
+  readonly key?: Buffer;
+  /** How far past its expiry a token is still accepted, for clock skew between replicas (default 5 s). */
+  readonly skewToleranceMs?: number;
+}
+
+const FORMAT = /^i4k1\.([A-Za-z0-9_-]{11})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+/** Longer than any token we issue: checked before the regular expression so a huge header costs nothing. */
+const MAX_TOKEN_LENGTH = 80;
+
+export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner {
+  const key = options.key ?? randomBytes(32);
+  const skew = options.skewToleranceMs ?? 5000;
+  const keyId = createHash('sha256').update('iam4kube imds token key id\0').update(key).digest('base64url').slice(0, 11);
+  const sign = (expires: string, ip: string): Buffer => createHmac('sha256', key).update(`i4k1|${keyId}|${expires}|${ip}`).digest();
   return {
+    keyId,
     issue(callerIp, ttlSeconds, nowMs) {
-      const expires = Math.floor(nowMs / 1000) + ttlSeconds;
-      const payload = `${expires}|${callerIp}`;
-      return `v1.${expires}.${sign(payload).toString('base64url')}`;
+      // Rounded up: this replica never considers a token expired before the client does.
+      const expires = String(Math.ceil((nowMs + ttlSeconds * 1000) / 1000));
+      return `i4k1.${keyId}.${expires}.${sign(expires, callerIp).toString('base64url')}`;
     },
     verify(token, callerIp, nowMs) {
-      const m = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+      if (token.length > MAX_TOKEN_LENGTH) return 'invalid';
+      const m = FORMAT.exec(token);
       if (!m) return 'invalid';
-      const expected = sign(`${m[1]}|${callerIp}`);
-      const given = Buffer.from(m[2]!, 'base64url');
+      if (m[1] !== keyId) return 'foreign';
+      const expected = sign(m[2]!, callerIp);
+      const given = Buffer.from(m[3]!, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-      return Number(m[1]) * 1000 <= nowMs ? 'expired' : 'valid';
+      return Number(m[2]) * 1000 + skew <= nowMs ? 'expired' : 'valid';
     },
   };
 }

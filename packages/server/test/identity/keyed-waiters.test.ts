@@ -39,3 +39,38 @@ test('an already aborted signal rejects at once', async (t) => {
   await t.throwsAsync(w.wait('k', c.signal), { message: 'late' });
   t.is(w.keys, 0);
 });
+
+test('a wait on several keys is released by any of them and leaves all of them', async (t) => {
+  const w = new KeyedWaiters();
+  const signal = new AbortController().signal;
+  const waiting = w.wait(['sa:demo/app', 'sa-progress'], signal);
+  t.is(w.keys, 2);
+  w.notify('sa-progress');
+  await waiting;
+  t.is(w.keys, 0);
+  t.is(w.waiters, 0);
+});
+
+test('10,000 aborted waits on several keys leave nothing behind', async (t) => {
+  const w = new KeyedWaiters();
+  const waits: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 10_000; i++) {
+    const c = new AbortController();
+    waits.push(w.wait([`sa:${i % 5}`, 'sa-progress'], c.signal).catch((e: unknown) => e));
+    c.abort(new Error('deadline'));
+  }
+  await Promise.all(waits);
+  t.is(w.keys, 0);
+  t.is(w.waiters, 0);
+});
+
+test('a waiter released once is not released again, and its abort after release is harmless', async (t) => {
+  const w = new KeyedWaiters();
+  const c = new AbortController();
+  const waiting = w.wait('k', c.signal);
+  w.notify('k');
+  await waiting;
+  c.abort(new Error('late'));
+  w.notify('k');
+  t.is(w.keys, 0);
+});

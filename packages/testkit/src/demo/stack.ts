@@ -38,7 +38,25 @@ export interface Stack {
   readonly serverCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** What a local AWS client needs to act as the demo pod. */
   readonly clientEnv: Readonly<Record<string, string>>;
+  /**
+   * Starts another replica of the server against the same Kubernetes API and STS, with the stack's server arguments
+   * plus `serverArgs` (later flags win), on free ports; resolves once it is ready. Stopped with the stack.
+   */
+  startReplica(options?: ReplicaOptions): Promise<Replica>;
   stop(): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  readonly serverArgs?: readonly string[];
+  readonly onServerLine?: (line: string) => void;
+  /** Resolve as soon as the ports are bound, without waiting for readiness. */
+  readonly noWait?: boolean;
+}
+
+export interface Replica {
+  readonly server: ServerProcess;
+  readonly metadataUrl: string;
+  readonly auxUrl: string;
 }
 
 /**
@@ -82,29 +100,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stsEndpoint = sts.endpoint;
     }
 
+    const serverArgs = [
+      `--kubeconfig=${kubeconfigPath}`,
+      '--metadata-host=127.0.0.1',
+      `--metadata-port=${options.metadataPort ?? 0}`,
+      '--aux-host=127.0.0.1',
+      `--aux-port=${options.auxPort ?? 0}`,
+      `--sts-endpoint=${stsEndpoint}`,
+      '--sts-region=us-east-1',
+      '--shutdown-delay=0s',
+      `--log-level=${options.logLevel ?? 'info'}`,
+      ...(options.serverArgs ?? []),
+    ];
+    const serverEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AWS_ACCESS_KEY_ID: serverCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: serverCredentials.secretAccessKey,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // The SDK warns on stderr that future releases need Node 22 (the images run a newer Node).
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
     const server = await startServerProcess({
-      args: [
-        `--kubeconfig=${kubeconfigPath}`,
-        '--metadata-host=127.0.0.1',
-        `--metadata-port=${options.metadataPort ?? 0}`,
-        '--aux-host=127.0.0.1',
-        `--aux-port=${options.auxPort ?? 0}`,
-        `--sts-endpoint=${stsEndpoint}`,
-        '--sts-region=us-east-1',
-        '--shutdown-delay=0s',
-        `--log-level=${options.logLevel ?? 'info'}`,
-        ...(options.serverArgs ?? []),
-      ],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AWS_ACCESS_KEY_ID: serverCredentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: serverCredentials.secretAccessKey,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        // The SDK warns on stderr that future releases need Node 22 (the images run a newer Node).
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
+      args: serverArgs,
+      env: serverEnv,
       ...(options.onServerLine ? { onLine: options.onServerLine } : {}),
     });
     cleanups.push(() => server.stop());
@@ -128,6 +148,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         AWS_DEFAULT_REGION: 'us-east-1',
         AWS_CONFIG_FILE: '/dev/null',
         AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
+      async startReplica(replica: ReplicaOptions = {}) {
+        const started = await startServerProcess({
+          args: [...serverArgs, '--metadata-port=0', '--aux-port=0', ...(replica.serverArgs ?? [])],
+          env: serverEnv,
+          ...(replica.onServerLine ? { onLine: replica.onServerLine } : {}),
+        });
+        cleanups.push(() => started.stop());
+        const urls = { metadataUrl: `http://127.0.0.1:${started.metadataPort}`, auxUrl: `http://127.0.0.1:${started.auxPort}` };
+        if (!replica.noWait) await waitReady(urls.auxUrl, started);
+        return { server: started, ...urls };
       },
       stop,
     };

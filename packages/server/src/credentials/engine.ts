@@ -1,0 +1,117 @@
+import type { Clock, Logger, ProbeResult, Registry } from '@iam4kube/shared';
+import type { RoleBinding } from '../identity/role-binding.js';
+import { CredentialStore } from './credential-store.js';
+import type { Assumer, Credentials, Limiter } from './credentials.js';
+import { createBottleneckLimiter } from './bottleneck-limiter.js';
+import { createCredentialsMetrics } from './credentials-metrics.js';
+import { createParkedReporter, type EventRecorder, type PodRef } from './parked-reporter.js';
+import { createReadinessGate, type Cache } from './readiness.js';
+import { sessionRequestFor, type SessionLookup, type SessionOptions } from './session-request.js';
+import { SAFETY_MARGIN_MS, resolveSessionTiming } from './session-timing.js';
+import { instrumentAssumer } from './sts-metrics.js';
+import { createStsAssumer } from './sts-assumer.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** The flags the credentials engine reads (a slice of the server's config). */
+export interface CredentialsConfig extends SessionOptions {
+  readonly stsRegion: string;
+  readonly stsEndpoint: string | undefined;
+  readonly stsRate: number;
+  readonly stsBurst: number;
+  readonly stsTimeout: number;
+  readonly sessionDuration: number;
+  readonly refreshBefore: number;
+}
+
+export interface CredentialsEngineOptions {
+  readonly config: CredentialsConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** The pods in the cache: whom parked roles are reported on, and what makes an entry live for readiness. */
+  readonly pods: () => Iterable<PodRef>;
+  readonly events?: EventRecorder;
+  /** Test seams: an STS client and a limiter on the test's clock (production: client-sts and bottleneck). */
+  readonly assumer?: Assumer;
+  readonly limiter?: Limiter & { stop(): void | Promise<void> };
+  readonly random?: () => number;
+}
+
+/** A ServiceAccount as the engine sees it. */
+export interface BoundServiceAccount {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly binding: RoleBinding;
+}
+
+export interface CredentialsEngine {
+  readonly store: CredentialStore;
+  /** Keeps entries in step with a ServiceAccount that appeared, changed or went away (record undefined). */
+  serviceAccountChanged(record: BoundServiceAccount | undefined, previous: BoundServiceAccount | undefined): void;
+  credentials(binding: SessionLookup, signal: AbortSignal): Promise<Credentials>;
+  readinessGate(sources: { caches(): readonly Cache[]; stopping(): boolean }): () => ProbeResult;
+  stop(): Promise<void>;
+}
+
+/**
+ * Assembles the credentials engine from the flags: STS client (instrumented), bottleneck token bucket, store,
+ * metrics, Event reporting of parked roles, and the readiness gate. Logs the start-up warnings about timing.
+ */
+export function createCredentialsEngine(o: CredentialsEngineOptions): CredentialsEngine {
+  const { config, clock, logger } = o;
+  const timing = resolveSessionTiming({ sessionDurationMs: config.sessionDuration, refreshBeforeMs: config.refreshBefore });
+  for (const warning of timing.warnings) logger.warn(warning);
+  if (config.clusterName !== undefined && !config.sessionTags) logger.warn('--cluster-name has no effect without --session-tags');
+
+  const limiter = o.limiter ?? createBottleneckLimiter({ rate: config.stsRate, burst: config.stsBurst });
+  const sts = o.assumer ?? createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() });
+  const metrics = createCredentialsMetrics(o.registry);
+  const store = new CredentialStore({
+    assumer: instrumentAssumer(sts, o.registry, () => clock.now()),
+    limiter,
+    clock,
+    logger,
+    sessionDurationMs: timing.sessionDurationMs,
+    refreshBeforeMs: timing.refreshBeforeMs,
+    safetyMarginMs: SAFETY_MARGIN_MS,
+    callTimeoutMs: config.stsTimeout,
+    retryInitialMs: SECOND,
+    retryMaxMs: 30 * SECOND,
+    parkInitialMs: 5 * MINUTE,
+    parkMaxMs: 30 * MINUTE,
+    metrics,
+    onParked: createParkedReporter({ events: o.events, pods: o.pods, logger }),
+    ...(o.random ? { random: o.random } : {}),
+  });
+  metrics.track({ summary: () => store.summary(), queued: () => limiter.queued(), now: () => clock.now() });
+  logger.info(
+    {
+      sessionDuration: timing.sessionDurationMs / 1000,
+      refreshBefore: timing.refreshBeforeMs / 1000,
+      stsRate: config.stsRate,
+      stsBurst: config.stsBurst,
+      sessionTags: config.sessionTags,
+      sourceIdentity: config.sourceIdentity,
+    },
+    'credentials engine configured',
+  );
+
+  return {
+    store,
+    serviceAccountChanged(record, previous) {
+      // Retain the new session before releasing the old one, so an entry both share is never dropped in between.
+      if (record?.binding.kind === 'role') store.retain(sessionRequestFor(record, record.binding, config));
+      if (previous?.binding.kind === 'role') store.release(sessionRequestFor(previous, previous.binding, config));
+    },
+    credentials: (binding, signal) => store.get(binding, signal),
+    readinessGate: (sources) =>
+      createReadinessGate({ caches: sources.caches, stopping: sources.stopping, entries: () => store.entries(), pods: o.pods, logger }),
+    async stop() {
+      store.stop();
+      await limiter.stop();
+    },
+  };
+}

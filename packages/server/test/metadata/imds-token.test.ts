@@ -1,0 +1,52 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { createTokenSigner, parseTokenTtl } from '../../src/metadata/imds-token.js';
+
+const NOW = Date.UTC(2026, 0, 1, 0, 0, 0, 400);
+
+test('a token is valid for its caller until its TTL (rounded up) plus the skew tolerance', (t) => {
+  const signer = createTokenSigner({ skewToleranceMs: 5000 });
+  const token = signer.issue('10.0.0.5', 60, NOW);
+  t.is(signer.verify(token, '10.0.0.5', NOW), 'valid');
+  t.is(signer.verify(token, '10.0.0.5', NOW + 60_000), 'valid');
+  t.is(signer.verify(token, '10.0.0.5', NOW + 65_000), 'valid', 'expiry rounded up to the second (…:01:01), plus 5 s');
+  t.is(signer.verify(token, '10.0.0.5', NOW + 65_600), 'expired');
+  t.is(signer.verify(token, '10.0.0.6', NOW), 'invalid', 'bound to the caller IP');
+});
+
+test('shared key: tokens verify across signers; another key: foreign, not invalid', (t) => {
+  const key = randomBytes(32);
+  const a = createTokenSigner({ key });
+  const b = createTokenSigner({ key });
+  const other = createTokenSigner();
+  t.is(a.keyId, b.keyId);
+  t.not(a.keyId, other.keyId);
+  const token = a.issue('10.0.0.5', 21600, NOW);
+  t.is(b.verify(token, '10.0.0.5', NOW), 'valid');
+  t.is(other.verify(token, '10.0.0.5', NOW), 'foreign');
+});
+
+test('forged and damaged tokens are invalid', (t) => {
+  const signer = createTokenSigner();
+  const token = signer.issue('10.0.0.5', 60, NOW);
+  const [prefix, kid, expires, sig] = token.split('.');
+  t.is(signer.verify(`${prefix}.${kid}.${Number(expires) + 100}.${sig}`, '10.0.0.5', NOW), 'invalid');
+  t.is(signer.verify(`${prefix}.${kid}.${expires}.${'A'.repeat(43)}`, '10.0.0.5', NOW), 'invalid');
+  t.is(signer.verify(token + 'x', '10.0.0.5', NOW), 'invalid');
+  t.is(signer.verify('', '10.0.0.5', NOW), 'invalid');
+  t.is(signer.verify('a'.repeat(100_000), '10.0.0.5', NOW), 'invalid');
+  t.false(token.includes('10.0.0.5'), 'the IP is bound in, not written out');
+});
+
+test('keyId does not reveal the key', (t) => {
+  const key = Buffer.from('0123456789abcdef0123456789abcdef');
+  const signer = createTokenSigner({ key });
+  t.regex(signer.keyId, /^[A-Za-z0-9_-]{11}$/);
+  t.false(key.toString('base64url').includes(signer.keyId));
+});
+
+test('TTL header: integers 1..21600 only', (t) => {
+  t.is(parseTokenTtl('1'), 1);
+  t.is(parseTokenTtl(' 21600 '), 21600);
+  for (const bad of [undefined, '', '0', '21601', '-5', '1.0', '1e2', 'x', '123456']) t.is(parseTokenTtl(bad), undefined, String(bad));
+});
