@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: the benchmarks of issue 8. Prints a table per section and writes every figure as JSON
+ * (default .bench/results.json). A benchmark measures; it never asserts a time. Figures that matter are ratios
+ * measured side by side in the same run.
+ *
+ *   npm run bench                       # everything (about 20 minutes on 2 cores: time-to-ready for 5,000 roles is 8.5 of them)
+ *   npm run bench -- --only throughput  # one or more sections: throughput,memory,sts,latency
+ *   npm run bench -- --quick            # shorter runs and smaller N (a smoke test of the harness)
+ *   npm run bench -- --tool autocannon  # the load generator (default: wrk when installed, else autocannon)
+ *   npm run bench -- --render .bench/results.json  # the tables of a saved run
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, totalmem, cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuPlan, pinProcess } from './bench-stack.js';
+import { defaultTool, type LoadTool } from './load-generator.js';
+import { benchThroughput } from './throughput.js';
+import { benchMemory } from './memory.js';
+import { benchStsEconomy } from './sts-economy.js';
+import { benchEventLatency } from './event-latency.js';
+import { renderReport, type BenchResults } from './report.js';
+
+const SECTIONS = ['throughput', 'memory', 'sts', 'latency'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    render: { type: 'string' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    tool: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string' },
+    out: { type: 'string', default: '.bench/results.json' },
+  },
+});
+if (values.render !== undefined) {
+  // Prints the tables of a saved run (for docs/performance.md) and stops.
+  console.log(renderReport(JSON.parse(await readFile(values.render, 'utf8')) as BenchResults));
+  process.exit(0);
+}
+const quick = values.quick === true;
+const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}"; known: ${SECTIONS.join(', ')}`);
+const tool = (values.tool ?? defaultTool()) as LoadTool;
+const cpuCount = availableParallelism();
+const plan = cpuPlan(cpuCount);
+// The bench process (emulators, orchestration) shares a CPU with the load generator, never with the server.
+if (plan.load !== undefined) pinProcess(process.pid, plan.load);
+const log = (line: string): void => console.log(`  ${line}`);
+
+const machine = {
+  cpus: cpuCount,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  node: process.version,
+  tool,
+  pinning: plan.server === undefined ? 'none (1 CPU)' : `server on CPU ${plan.server}; load generator, emulators and bench on CPU ${plan.load}`,
+  date: new Date().toISOString(),
+};
+console.log(`iam4kube bench: ${JSON.stringify(machine)}`);
+
+const results: BenchResults & { machine: typeof machine; quick: boolean } = { machine, quick };
+if (only.has('throughput')) {
+  console.log('\n[1, 2] credential GET throughput and latency');
+  results.throughput = await benchThroughput({
+    tool,
+    connections: Number(values.connections),
+    durationS: Number(values.duration ?? (quick ? 3 : 10)),
+    cpus: plan,
+    extraServiceAccounts: quick ? 200 : 1000,
+    log,
+  });
+}
+if (only.has('memory')) {
+  console.log('\n[3] memory per pod and per annotated ServiceAccount');
+  results.memory = await benchMemory({ pods: quick ? [1000, 10_000] : [10_000, 100_000], serviceAccounts: quick ? 1000 : 10_000, log });
+}
+if (only.has('sts')) {
+  console.log('\n[4] STS economy');
+  results.sts = await benchStsEconomy({ roles: quick ? [100] : [100, 1000, 5000], stampede: 1000, refreshRoles: quick ? 50 : 200, cpus: plan, log });
+}
+if (only.has('latency')) {
+  console.log('\n[5] event-to-answer latency');
+  results.latency = await benchEventLatency({ samples: quick ? 50 : 300, cpus: plan, log });
+}
+
+console.log(`\n${renderReport(results)}`);
+const out = resolve(values.out);
+await mkdir(dirname(out), { recursive: true });
+await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`results written to ${out}`);

@@ -1,0 +1,66 @@
+/** Renders the bench results as Markdown tables (printed, and pasted into docs/performance.md). */
+import type { ThroughputReport } from './throughput.js';
+import type { MemoryReport } from './memory.js';
+import type { StsEconomyReport } from './sts-economy.js';
+import type { EventLatencyReport } from './event-latency.js';
+
+export interface BenchResults {
+  throughput?: ThroughputReport;
+  memory?: MemoryReport;
+  sts?: StsEconomyReport;
+  latency?: EventLatencyReport;
+}
+
+const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const mib = (bytes: number): string => f(bytes / 2 ** 20, 1);
+
+function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderReport(results: BenchResults): string {
+  const parts: string[] = [];
+  const t = results.throughput;
+  if (t) {
+    parts.push(`### Credential GET throughput (${t.rows[0]?.tool ?? '?'}, body ${t.bodyBytes} B)\n`);
+    parts.push(table(
+      ['target', 'scenario', 'connection', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx'],
+      t.rows.map((r) => [r.target, r.scenario, r.keepAlive ? 'keep-alive' : 'close', String(Math.round(r.rps)), f(r.p50Ms), f(r.p99Ms), f(r.maxMs), String(r.errors), String(r.non2xx)]),
+    ));
+    parts.push(`\nserver / baseline req/s: keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
+      `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, re-annotation **${f(t.ratios.p99RefreshVsSteady)}×**\n`);
+  }
+  const m = results.memory;
+  if (m) {
+    parts.push('### Memory (heap after GC, RSS; server ready: caches synced, every role fetched)\n');
+    parts.push(table(['scenario', 'heap MiB', 'RSS MiB', 'ready in s', 'AssumeRole calls'], m.scenarios.map((s) => [s.name, mib(s.heapUsed), mib(s.rss), f(s.msToReady / 1000, 1), String(s.assumeRoleCalls)])));
+    parts.push(`\nper pod with its own ServiceAccount, no role (${m.perPodNoRole.pods} of each): heap **${Math.round(m.perPodNoRole.heap)} B**, RSS ${Math.round(m.perPodNoRole.rss)} B`);
+    parts.push(`per annotated ServiceAccount (binding + credentials entry): heap **${Math.round(m.perAnnotatedServiceAccount.heap)} B**, RSS ${Math.round(m.perAnnotatedServiceAccount.rss)} B`);
+    for (const p of m.perPodMarginal) parts.push(`per pod from ${p.from} to ${p.to} pods: heap **${Math.round(p.heap)} B**, RSS ${Math.round(p.rss)} B`);
+    parts.push('');
+  }
+  const s = results.sts;
+  if (s) {
+    parts.push('### STS economy\n');
+    const r = s.refresh;
+    parts.push(`refresh: ${r.roles} roles over ${r.virtualHours} virtual hours: ${r.calls} AssumeRole calls, ${r.inWindow} refreshes in their window, ` +
+      `${r.early} early, ${r.lateOrMissed} late or missed: **${f(r.callsPerEntryPerRefreshPeriod, 3)}** calls per entry per refresh period`);
+    parts.push(`cold stampede: ${s.stampede.requests} concurrent requests, ${s.stampede.ok} answered 200, **${s.stampede.assumeRoleCalls}** AssumeRole call(s), ` +
+      `last answer after ${f(s.stampede.latencyMs.max, 0)} ms\n`);
+    parts.push(table(['roles', 'time to ready s', '(N - burst) / rate s', 'ratio'], s.timeToReady.map((x) => [String(x.roles), f(x.ms / 1000, 1), f(x.theoreticalMs / 1000, 1), f(x.ratio, 3)])));
+    parts.push('');
+  }
+  const l = results.latency;
+  if (l) {
+    parts.push('### Event-to-answer latency\n');
+    parts.push(table(
+      ['what', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        ['watch event → answer to a waiting request', String(l.eventToAnswerMs.count), f(l.eventToAnswerMs.p50), f(l.eventToAnswerMs.p99), f(l.eventToAnswerMs.max)],
+        ['request from a known pod (same client)', String(l.knownPodRequestMs.count), f(l.knownPodRequestMs.p50), f(l.knownPodRequestMs.p99), f(l.knownPodRequestMs.max)],
+      ],
+    ));
+    parts.push(`\nfailures: ${l.failures}\n`);
+  }
+  return parts.join('\n');
+}
