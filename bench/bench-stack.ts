@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   startKubeApiEmulator,
+  localServerEnv,
   startServerProcess,
+  waitServerReady,
   startStsEmulator,
   type KubeApiEmulator,
   type KubeApiEmulatorOptions,
@@ -74,21 +76,13 @@ export async function startBenchStack(o: BenchStackOptions = {}): Promise<BenchS
         `--log-level=${o.logLevel ?? 'info'}`,
         ...(o.serverArgs ?? []),
       ],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AWS_ACCESS_KEY_ID: base.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
+      env: localServerEnv(base),
       // The lines are kept by ServerProcess; nothing to do per line.
     });
     cleanups.push(() => server.stop());
     if (o.cpu !== undefined) pinProcess(server.child.pid!, o.cpu);
     const auxUrl = `http://127.0.0.1:${server.auxPort}`;
-    await waitReady(auxUrl, server, o.readyTimeoutMs ?? 60_000);
+    await waitServerReady(auxUrl, server, o.readyTimeoutMs ?? 60_000);
     const msToReady = performance.now() - started;
     return { kube, sts, server, metadataUrl: `http://127.0.0.1:${server.metadataPort}`, auxUrl, msToReady, stop };
   } catch (err) {
@@ -108,20 +102,3 @@ export function cpuPlan(cpus: number): { server: number | undefined; load: numbe
   return cpus >= 2 ? { server: cpus - 1, load: 0 } : { server: undefined, load: undefined };
 }
 
-/** Polls /readyz of the child process until 200 (a bounded poll against another process). */
-export async function waitReady(auxUrl: string, server: ServerProcess, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let last = '';
-  while (performance.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.lines.slice(-10).join('\n')}`);
-    try {
-      const response = await fetch(`${auxUrl}/readyz`);
-      last = await response.text();
-      if (response.ok) return;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`server not ready after ${timeoutMs} ms: ${last.slice(0, 500)}`);
-}

@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import {
   renderKubeconfig,
   startKubeApiEmulator,
+  localServerEnv,
   startServerProcess,
+  waitServerReady,
   startStsEmulator,
   type KubeApiEmulator,
   type KubeApiEmulatorOptions,
@@ -76,19 +78,11 @@ export async function startReliabilityStack(o: ReliabilityStackOptions = {}): Pr
         '--log-level=info',
         ...(o.serverArgs ?? []),
       ],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AWS_ACCESS_KEY_ID: base.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
+      env: localServerEnv(base),
     });
     cleanups.push(() => server.stop());
     const auxUrl = `http://127.0.0.1:${server.auxPort}`;
-    await waitReady(auxUrl, server);
+    await waitServerReady(auxUrl, server, 30_000);
     return { kube, kubeProxy, sts, server, metadataUrl: `http://127.0.0.1:${server.metadataPort}`, auxUrl, stop };
   } catch (err) {
     await stop();
@@ -96,23 +90,6 @@ export async function startReliabilityStack(o: ReliabilityStackOptions = {}): Pr
   }
 }
 
-/** Polls /readyz of the server process (bounded: the only wait here is on another process). */
-export async function waitReady(auxUrl: string, server: ServerProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.lines.slice(-10).join('\n')}`);
-    try {
-      const response = await fetch(`${auxUrl}/readyz`);
-      last = await response.text();
-      if (response.ok) return;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server not ready after ${timeoutMs} ms: ${last.slice(0, 500)}`);
-}
 
 /** Long variants run with IAM4KUBE_LONG=1. */
 export const LONG = process.env.IAM4KUBE_LONG === '1';

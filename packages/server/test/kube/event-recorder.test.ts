@@ -25,7 +25,7 @@ class FakeEventApi implements EventWriter {
     this.events.set(key, { ...event, ...update });
     return true;
   }
-  only(): CoreEvent {
+  single(): CoreEvent {
     if (this.events.size !== 1) throw new Error(`${this.events.size} events`);
     return [...this.events.values()][0]!;
   }
@@ -47,7 +47,7 @@ test('the first occurrence creates a core/v1 Event on the pod', async (t) => {
   const { api, recorder } = setup();
   recorder.record(warn('AmbiguousPodIP', 'IP shared'));
   await flushMicrotasks();
-  const event = api.only();
+  const event = api.single();
   t.like(event, {
     apiVersion: 'v1',
     kind: 'Event',
@@ -75,7 +75,7 @@ test('repeats within the window raise one count, written once per update delay',
   t.is(api.calls.length, 1, 'no update before the delay');
   await clock.advance(1);
   t.is(api.calls.length, 2);
-  t.like(api.only(), { count: 51, message: 'repeat 49', lastTimestamp: '2026-01-01T12:00:01Z', firstTimestamp: '2026-01-01T12:00:00Z' });
+  t.like(api.single(), { count: 51, message: 'repeat 49', lastTimestamp: '2026-01-01T12:00:01Z', firstTimestamp: '2026-01-01T12:00:00Z' });
   await clock.advance(60_000);
   t.is(api.calls.length, 2, 'nothing new, nothing written');
 });
@@ -108,7 +108,7 @@ test('an event that expired on the server is written again with its count', asyn
   api.events.clear();
   recorder.record(warn());
   await clock.advance(10_000);
-  t.like(api.only(), { count: 2 });
+  t.like(api.single(), { count: 2 });
   t.deepEqual(api.calls.map((c) => c.split(' ')[0]), ['create', 'update', 'create']);
 });
 
@@ -120,7 +120,7 @@ test('a failed write is logged, never thrown, and the next occurrence is still r
   t.true(lines.some((l) => l.includes('cannot write a Kubernetes Event') && l.includes('403 forbidden')));
   recorder.record(warn());
   await clock.advance(10_000);
-  t.like(api.only(), { count: 2 }, 'the update found nothing and created it');
+  t.like(api.single(), { count: 2 }, 'the update found nothing and created it');
 });
 
 test('it remembers at most maxEntries subjects: the oldest is forgotten', async (t) => {

@@ -76,3 +76,35 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
     });
   });
 }
+
+/** The environment of a server child process on loopback: base credentials only, no shared config, no IMDS. */
+export function localServerEnv(credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // The SDK warns on stderr that future releases need Node 22 (the images run a newer Node).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** Polls /readyz of a server child process until 200, bounded: the only wait here is on another process. */
+export async function waitServerReady(auxUrl: string, server: ServerProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.lines.slice(-10).join('\n')}`);
+    try {
+      const response = await fetch(`${auxUrl}/readyz`);
+      last = await response.text();
+      if (response.ok) return;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`server not ready after ${timeoutMs} ms: ${last.slice(0, 500)}`);
+}

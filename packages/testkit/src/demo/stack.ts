@@ -6,7 +6,7 @@ import { startKubeApiEmulator, type KubeApiEmulator } from '../kube-api/index.js
 import { startStsEmulator, type StsEmulator } from '../sts/index.js';
 import { startMoto } from '../sts/moto.js';
 import { reportPodIps } from './kubelet.js';
-import { repoRoot, startServerProcess, type ServerProcess } from './server-process.js';
+import { localServerEnv, repoRoot, startServerProcess, waitServerReady, type ServerProcess } from './server-process.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 
@@ -112,16 +112,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       `--log-level=${options.logLevel ?? 'info'}`,
       ...(options.serverArgs ?? []),
     ];
-    const serverEnv = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      AWS_ACCESS_KEY_ID: serverCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: serverCredentials.secretAccessKey,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      // The SDK warns on stderr that future releases need Node 22 (the images run a newer Node).
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const serverEnv = localServerEnv(serverCredentials);
     const server = await startServerProcess({
       args: serverArgs,
       env: serverEnv,
@@ -130,7 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => server.stop());
     const metadataUrl = `http://127.0.0.1:${server.metadataPort}`;
     const auxUrl = `http://127.0.0.1:${server.auxPort}`;
-    await waitReady(auxUrl, server);
+    await waitServerReady(auxUrl, server);
 
     return {
       kube,
@@ -157,7 +148,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         });
         cleanups.push(() => started.stop());
         const urls = { metadataUrl: `http://127.0.0.1:${started.metadataPort}`, auxUrl: `http://127.0.0.1:${started.auxPort}` };
-        if (!replica.noWait) await waitReady(urls.auxUrl, started);
+        if (!replica.noWait) await waitServerReady(urls.auxUrl, started);
         return { server: started, ...urls };
       },
       stop,
@@ -166,22 +157,4 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
-}
-
-/** Polls /readyz of a local child process, bounded: the only wait here is on another process. */
-async function waitReady(auxUrl: string, server: ServerProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode}):\n${server.lines.slice(-10).join('\n')}`);
-    try {
-      const response = await fetch(`${auxUrl}/readyz`);
-      last = await response.text();
-      if (response.ok) return;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server not ready after ${timeoutMs} ms: ${last}`);
 }
