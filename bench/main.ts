@@ -24,17 +24,34 @@ import { renderReport, type BenchResults } from './report.js';
 const SECTIONS = ['throughput', 'memory', 'sts', 'latency'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const { values } = parseArgs({
-  options: {
-    render: { type: 'string' },
-    only: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    tool: { type: 'string' },
-    connections: { type: 'string', default: '50' },
-    duration: { type: 'string' },
-    out: { type: 'string', default: '.bench/results.json' },
-  },
-});
+const USAGE = `Usage: npm run bench -- [--only throughput,memory,sts,latency] [--quick] [--tool wrk|autocannon]
+                       [--connections N] [--duration S] [--out FILE] [--render FILE]
+See docs/performance.md.`;
+
+function parseBenchArgs() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        render: { type: 'string' },
+        only: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        tool: { type: 'string' },
+        connections: { type: 'string', default: '50' },
+        duration: { type: 'string' },
+        out: { type: 'string', default: '.bench/results.json' },
+      },
+    });
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parseBenchArgs();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (values.render !== undefined) {
   // Prints the tables of a saved run (for docs/performance.md) and stops.
   console.log(renderReport(JSON.parse(await readFile(values.render, 'utf8')) as BenchResults));
