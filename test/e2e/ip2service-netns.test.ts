@@ -1,4 +1,5 @@
 import test from 'ava';
+import { serverEndpointSlice as slice } from '../support/endpoint-slice.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,17 +99,6 @@ async function agentLog(match: (l: Record<string, any>) => boolean, from = 0, ti
     return parsed !== undefined && match(parsed);
   };
   return parse(await w.agent.waitForLine(matches, { from, timeoutMs }))!;
-}
-
-function slice(ips: string[]) {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'iam4kube-server-abcde', namespace: 'iam4kube', labels: { 'kubernetes.io/service-name': 'iam4kube-server' } },
-    addressType: 'IPv4',
-    ports: [{ name: 'metadata', port: 8181, protocol: 'TCP' }],
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } })),
-  };
 }
 
 async function setBackends(ips: string[]): Promise<void> {

@@ -1,81 +1,8 @@
 import test from 'ava';
-import { Writable } from 'node:stream';
 import { ManualClock, flushMicrotasks } from '../src/manual-clock.js';
-import { createLogger } from '../src/logger.js';
-import { Reflector, type ListWatcher, type ReflectorSink } from '../src/reflector.js';
-import { KubeApiError, type KubeObject, type WatchEvent } from '../src/kube-object.js';
-
-const logger = createLogger({ level: 'silent', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
-
-/** A fake API server: the test decides what each list and each watch stream does. */
-class FakeSource implements ListWatcher {
-  lists = 0;
-  watches: string[] = [];
-  listResult: { items: KubeObject[]; resourceVersion: string } = { items: [], resourceVersion: '10' };
-  listError: Error | undefined;
-  #stream: { emit: (e: WatchEvent) => void; end: (err?: Error) => void } | undefined;
-
-  async list(): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    this.lists++;
-    if (this.listError) throw this.listError;
-    return this.listResult;
-  }
-
-  /** When set, the next watch fails before it opens (as an HTTP error would). */
-  refuseNext: Error | undefined;
-
-  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
-    this.watches.push(resourceVersion);
-    if (this.refuseNext) {
-      const err = this.refuseNext;
-      this.refuseNext = undefined;
-      return Promise.reject(err);
-    }
-    return new Promise((resolve, reject) => {
-      this.#stream = { emit: onEvent, end: (err) => (err ? reject(err) : resolve()) };
-      if (signal.aborted) resolve();
-      else onOpen?.();
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  }
-
-  emit(type: WatchEvent['type'], name: string, rv: string): void {
-    this.#stream!.emit({ type, object: obj(name, rv) });
-  }
-  emitRaw(e: WatchEvent): void {
-    this.#stream!.emit(e);
-  }
-  end(err?: Error): void {
-    this.#stream!.end(err);
-  }
-}
-
-function obj(name: string, rv: string): KubeObject {
-  return { metadata: { name, namespace: 'ns', uid: name, resourceVersion: rv } };
-}
-
-class RecordingSink implements ReflectorSink {
-  objects = new Map<string, string>();
-  replaced = 0;
-  progress: ((rv: string) => void) | undefined;
-  connected: ((open: boolean) => void) | undefined;
-  replace(objects: readonly KubeObject[]): void {
-    this.replaced++;
-    this.objects = new Map(objects.map((o) => [o.metadata!.name!, o.metadata!.resourceVersion!]));
-  }
-  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: KubeObject): void {
-    if (type === 'DELETED') this.objects.delete(o.metadata!.name!);
-    else this.objects.set(o.metadata!.name!, o.metadata!.resourceVersion!);
-  }
-}
-
-function setup() {
-  const clock = new ManualClock(0);
-  const source = new FakeSource();
-  const sink = new RecordingSink();
-  const reflector = new Reflector({ name: 'test', source, sink, clock, logger, random: () => 0.5, backoffInitialMs: 800, backoffMaxMs: 30_000, minWatchMs: 1000 });
-  return { clock, source, sink, reflector };
-}
+import { Reflector } from '../src/reflector.js';
+import { KubeApiError, type KubeObject } from '../src/kube-object.js';
+import { FakeSource, RecordingSink, logger, obj, setup } from './reflector-fakes.js';
 
 test('lists, becomes synced, then watches from the list resourceVersion and applies events', async (t) => {
   const { source, sink, reflector } = setup();

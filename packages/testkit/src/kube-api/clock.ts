@@ -1,23 +1,6 @@
-/**
- * The emulator's notion of time. Structurally identical to the Clock in @iam4kube/shared (which testkit may not
- * import yet), so a ManualClock from there can be passed in.
- */
-export interface Timer {
-  cancel(): void;
-}
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): Timer;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(handle) };
-  },
-};
+// The emulator takes the project's Clock (a ManualClock in tests); only the API server's time format lives here.
+export type { Clock, Timer } from '@iam4kube/shared';
+export { systemClock } from '@iam4kube/shared';
 
 /** RFC 3339 with second precision, as the API server writes metav1.Time. */
 export function formatTime(ms: number): string {
