@@ -245,6 +245,18 @@ serial('with no endpoint the pod\'s connection is reset at once', async (t) => {
   t.true(answer.ms < 1000, `${answer.ms} ms`);
 });
 
+serial('with no endpoint, another owner\'s redirect further down PREROUTING (an old kube2iam/kiam agent) gets nothing', async (t) => {
+  // What kube2iam and kiam append to PREROUTING: the metadata address DNATed to their agent (server-a plays it).
+  const oldAgent = ['-d', `${METADATA}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', `${SERVER_A}:8181`];
+  await w.lab.run(w.ns.node, ['iptables', '-w', '-t', 'nat', '-A', 'PREROUTING', ...oldAgent]);
+  try {
+    const answer = await get(w.ns.pod, `http://${METADATA}/latest/meta-data/`, 1);
+    t.like(answer, { ok: false, curlExit: 7 }, 'still rejected: our chain ends the nat traversal before the foreign DNAT');
+  } finally {
+    await w.lab.run(w.ns.node, ['iptables', '-w', '-t', 'nat', '-D', 'PREROUTING', ...oldAgent]);
+  }
+});
+
 serial('a flushed nat table is repaired within the resync period; meanwhile pod traffic is rejected', async (t) => {
   // Right after a sync, so the next resync is a whole period away and cannot repair before we look.
   await setBackends([SERVER_A, SERVER_B]);

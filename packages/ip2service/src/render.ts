@@ -111,11 +111,15 @@ function filterRules(state: DesiredState): Rule[] {
  * Load balancing as kube-proxy does it: backend i of n is taken with probability 1/(n-i) among what is left, the last
  * one unconditionally. No masquerade: the server must see the caller's pod address to know who is asking, and the
  * replies come back through this node anyway because the caller lives here. With no backends the chain redirects
- * nothing and the filter chain rejects.
+ * nothing and ACCEPTs: that ends the nat PREROUTING traversal, so a redirect of another owner further down the chain
+ * (kube2iam's or kiam's agent, left behind or still running during a migration) cannot take the traffic either, and
+ * the filter chain rejects it, still addressed to the metadata address. Fail closed means closed whoever else is
+ * around.
  */
 function natRules(state: DesiredState): Rule[] {
   const rules: Rule[] = excludedSourceRules(state, NAT_CHAIN);
   const n = state.backends.length;
+  if (n === 0) rules.push([NAT_CHAIN, [...comment(`${state.service}: no server, kept from later redirects`), '-j', 'ACCEPT']]);
   state.backends.forEach((backend, i) => {
     const to = hostPort(state.family, backend.ip, backend.port);
     const statistic = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(n - i)] : [];

@@ -34,11 +34,20 @@ const FILTER = `*filter
 COMMIT
 `;
 
-test('no backends: nothing is redirected and the filter chain rejects metadata traffic', (t) => {
+test('no backends: nothing is redirected (not by later rules either) and the filter chain rejects metadata traffic', (t) => {
   t.is(renderRestore(state([])), `${FILTER}*nat
 :IP2SVC-PREROUTING - [0:0]
+-A IP2SVC-PREROUTING -m comment --comment "iam4kube/iam4kube-server:metadata: no server, kept from later redirects" -j ACCEPT
 COMMIT
 `);
+});
+
+test('no backends: excluded server pods still RETURN before the ACCEPT (they keep the real metadata service)', (t) => {
+  const nat = renderRestore(state([], ['10.0.0.7'])).split('*nat')[1]!;
+  const lines = nat.split('\n').filter((l) => l.startsWith('-A'));
+  t.is(lines.length, 2);
+  t.regex(lines[0]!, /^-A IP2SVC-PREROUTING -s 10\.0\.0\.7\/32 .* -j RETURN$/);
+  t.regex(lines[1]!, /-j ACCEPT$/);
 });
 
 test('one backend: every connection goes to it, without a statistic match', (t) => {

@@ -89,12 +89,12 @@ test('backends changing: new endpoint chains appear, stale ones are deleted', as
   assertInstalled(t, h.fake, state([{ ip: '10.0.0.3', port: 8181 }]));
 });
 
-test('no endpoints: the nat chain is emptied and the reject stays', async (t) => {
+test('no endpoints: the nat chain only ACCEPTs (no later redirect applies) and the reject stays', async (t) => {
   const h = harness(TWO);
   await h.syncer.sync();
   h.set([]);
   await h.syncer.sync();
-  t.deepEqual(h.fake.rules('nat', 'IP2SVC-PREROUTING'), []);
+  t.deepEqual(h.fake.rules('nat', 'IP2SVC-PREROUTING').map((r) => r.slice(-2)), [['-j', 'ACCEPT']]);
   t.deepEqual(h.fake.chains('nat').filter((c) => c.startsWith('IP2SVC-SEP-')), []);
   t.true(h.fake.rules('filter', 'IP2SVC-FILTER').some((r) => r.includes('REJECT')));
   assertInstalled(t, h.fake, state([]));
