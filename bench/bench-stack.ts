@@ -31,6 +31,10 @@ export interface BenchStackOptions {
   readonly logLevel?: string;
   /** How long to wait for /readyz (default 60 s). */
   readonly readyTimeoutMs?: number;
+  /** The STS emulator's clock runs this far from the real one (its credentials expire that much earlier or later). */
+  readonly stsClockOffsetMs?: number;
+  /** More environment for the server, e.g. `NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=DIR'` to profile it. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface BenchStack {
@@ -60,7 +64,8 @@ export async function startBenchStack(o: BenchStackOptions = {}): Promise<BenchS
     await kube.writeKubeconfig(kubeconfig);
 
     const base = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
-    const sts = await startStsEmulator({ accountId: ACCOUNT, baseCredentials: [{ ...base, arn: `arn:aws:iam::${ACCOUNT}:user/iam4kube-server` }] });
+    const offset = o.stsClockOffsetMs ?? 0;
+    const sts = await startStsEmulator({ ...(offset === 0 ? {} : { now: () => Date.now() + offset }), accountId: ACCOUNT, baseCredentials: [{ ...base, arn: `arn:aws:iam::${ACCOUNT}:user/iam4kube-server` }] });
     cleanups.push(() => sts.close());
 
     const started = performance.now();
@@ -76,7 +81,7 @@ export async function startBenchStack(o: BenchStackOptions = {}): Promise<BenchS
         `--log-level=${o.logLevel ?? 'info'}`,
         ...(o.serverArgs ?? []),
       ],
-      env: localServerEnv(base),
+      env: { ...localServerEnv(base), ...o.env },
       // The lines are kept by ServerProcess; nothing to do per line.
     });
     cleanups.push(() => server.stop());

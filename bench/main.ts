@@ -3,7 +3,7 @@
  * (default .bench/results.json). A benchmark measures; it never asserts a time. Figures that matter are ratios
  * measured side by side in the same run.
  *
- *   npm run bench                       # everything (about 20 minutes on 2 cores: time-to-ready for 5,000 roles is 8.5 of them)
+ *   npm run bench                       # everything (about 28 minutes on 2 cores: time-to-ready for 5,000 roles is 8.5 of them)
  *   npm run bench -- --only throughput  # one or more sections: throughput,memory,sts,latency
  *   npm run bench -- --quick            # shorter runs and smaller N (a smoke test of the harness)
  *   npm run bench -- --tool autocannon  # the load generator (default: wrk when installed, else autocannon)

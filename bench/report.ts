@@ -28,7 +28,9 @@ export function renderReport(results: BenchResults): string {
       t.rows.map((r) => [r.target, r.scenario, r.keepAlive ? 'keep-alive' : 'close', String(Math.round(r.rps)), f(r.p50Ms), f(r.p99Ms), f(r.maxMs), String(r.errors), String(r.non2xx)]),
     ));
     parts.push(`\nserver / baseline req/s: keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
-      `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, re-annotation **${f(t.ratios.p99RefreshVsSteady)}×**\n`);
+      `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
+      `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +
+      `extra: re-annotation at --sts-rate=1000 **${f(t.ratios.p99ReannotateVsSteady ?? Number.NaN)}×**\n`);
   }
   const m = results.memory;
   if (m) {

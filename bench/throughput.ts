@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { addNamespace, addRunningPod, addServiceAccount, annotateServiceAccount, podIp } from './cluster-seed.js';
+import type { KubeApiEmulator } from '@iam4kube/testkit';
 import { pinProcess, startBenchStack, type BenchStack } from './bench-stack.js';
 import { runLoad, type LoadResult, type LoadTool } from './load-generator.js';
 
@@ -35,44 +36,41 @@ export interface ThroughputReport {
     readonly keepAlive: number;
     readonly close: number;
     readonly p99StsSlowVsSteady: number;
+    /** The refresh scenario against the steady row of its own stack (same server flags, measured just before). */
     readonly p99RefreshVsSteady: number;
+    readonly p99ReannotateVsSteady: number;
   };
+  /** AssumeRole calls the STS emulator answered during the refresh row's measurement. */
+  readonly refreshCallsDuringLoad: number;
 }
 
 const ROLE = 'bench-role';
 const PATH = `/latest/meta-data/iam/security-credentials/${ROLE}`;
 
 export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputReport> {
-  const stack = await startBenchStack({
-    cpu: o.cpus.server,
-    // Fast enough to fill 1,000 roles at start; the load itself never calls STS.
-    serverArgs: ['--sts-rate=1000', '--sts-burst=1000'],
-    seed: (kube) => {
-      addNamespace(kube, 'bench');
-      addServiceAccount(kube, 'bench', 'app', ROLE);
-      // The load generator connects from 127.0.0.1: that is this pod's IP.
-      addRunningPod(kube, { namespace: 'bench', name: 'app-0', serviceAccount: 'app', ip: '127.0.0.1' });
-      for (let i = 0; i < o.extraServiceAccounts; i++) {
-        addServiceAccount(kube, 'bench', `sa-${i}`, `role-${i}`);
-        addRunningPod(kube, { namespace: 'bench', name: `pod-${i}`, serviceAccount: `sa-${i}`, ip: podIp(i) });
-      }
-    },
-  });
+  const seed = (kube: KubeApiEmulator): void => {
+    addNamespace(kube, 'bench');
+    addServiceAccount(kube, 'bench', 'app', ROLE);
+    // The load generator connects from 127.0.0.1: that is this pod's IP.
+    addRunningPod(kube, { namespace: 'bench', name: 'app-0', serviceAccount: 'app', ip: '127.0.0.1' });
+    for (let i = 0; i < o.extraServiceAccounts; i++) {
+      addServiceAccount(kube, 'bench', `sa-${i}`, `role-${i}`);
+      addRunningPod(kube, { namespace: 'bench', name: `pod-${i}`, serviceAccount: `sa-${i}`, ip: podIp(i) });
+    }
+  };
+  // Fast enough to fill 1,000 roles at start; the load itself never calls STS.
+  const stack = await startBenchStack({ cpu: o.cpus.server, serverArgs: ['--sts-rate=1000', '--sts-burst=1000'], seed });
   const rows: ThroughputRow[] = [];
   try {
-    const url = `${stack.metadataUrl}${PATH}`;
-    const token = await (await fetch(`${stack.metadataUrl}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } })).text();
-    const first = await fetch(url, { headers: { 'x-aws-ec2-metadata-token': token } });
-    const bodyBytes = (await first.arrayBuffer()).byteLength;
-    if (first.status !== 200) throw new Error(`the server answered ${first.status} to the bench pod`);
-    o.log(`credentials document: ${bodyBytes} bytes; IMDSv2 token: ${token.length} characters`);
-    const v2 = { 'x-aws-ec2-metadata-token': token };
+    const { bodyBytes, v2 } = await firstAnswer(stack, o.log);
 
     const baseline = await startBaseline(bodyBytes, o.cpus.server);
     try {
-      const measure = async (target: 'baseline' | 'server', scenario: string, keepAlive: boolean, during?: () => Promise<void>): Promise<ThroughputRow> => {
-        const targetUrl = target === 'baseline' ? `${baseline.url}${PATH}` : url;
-        const headers = target === 'server' && scenario !== 'IMDSv1 (no token)' ? v2 : {};
+      const measure = async (target: 'baseline' | 'server', scenario: string, keepAlive: boolean, during?: () => Promise<void>, on = stack): Promise<ThroughputRow> => {
+        // Tokens are signed with a key per server process: the refresh stack's own.
+        const token = on === stack ? v2 : (await firstAnswer(on, o.log)).v2;
+        const targetUrl = target === 'baseline' ? `${baseline.url}${PATH}` : `${on.metadataUrl}${PATH}`;
+        const headers = target === 'server' && scenario !== 'IMDSv1 (no token)' ? token : {};
         const common = { tool: o.tool, url: targetUrl, connections: o.connections, keepAlive, headers, cpu: o.cpus.load };
         await runLoad({ ...common, durationS: 2 }); // warm-up: JIT, connection pools
         const [result] = await Promise.all([runLoad({ ...common, durationS: o.durationS }), during?.()]);
@@ -87,23 +85,84 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
       const baseClose = await measure('baseline', 'steady', false);
       const serverClose = await measure('server', 'steady', false);
       const slow = await measure('server', 'STS answers in 10 s', true, () => stsSlow(stack, o.durationS));
-      const refresh = await measure('server', `${o.extraServiceAccounts} ServiceAccounts re-annotated`, true, () => reannotate(stack, o.extraServiceAccounts, o.durationS));
-      return {
-        bodyBytes,
-        rows,
-        ratios: {
-          keepAlive: serverKa.rps / baseKa.rps,
-          close: serverClose.rps / baseClose.rps,
-          p99StsSlowVsSteady: slow.p99Ms / serverKa.p99Ms,
-          p99RefreshVsSteady: refresh.p99Ms / serverKa.p99Ms,
-        },
-      };
+      const reannotated = await measure('server', `extra: ${o.extraServiceAccounts} ServiceAccounts re-annotated, --sts-rate=1000`, true, () =>
+        reannotate(stack, o.extraServiceAccounts, o.durationS),
+      );
+      await stack.stop();
+      // The issue's scenario: the same roles refreshed in the background at the default rate limit, on a stack of
+      // its own whose credentials come due for refresh minutes after they were fetched (see refreshStack).
+      const refreshing = await refreshStack(o, seed);
+      try {
+        const steadyHere = await measure('server', 'steady, refresh stack (before its refreshes)', true, undefined, refreshing.stack);
+        await refreshing.refreshesUnderway();
+        const before = refreshing.stack.sts.countCalls('AssumeRole');
+        const refresh = await measure('server', `${o.extraServiceAccounts} ServiceAccounts being refreshed (default rate)`, true, undefined, refreshing.stack);
+        const refreshCallsDuringLoad = refreshing.stack.sts.countCalls('AssumeRole') - before;
+        o.log(`AssumeRole calls during the refresh row (warm-up included): ${refreshCallsDuringLoad}`);
+        return {
+          bodyBytes,
+          rows,
+          ratios: {
+            keepAlive: serverKa.rps / baseKa.rps,
+            close: serverClose.rps / baseClose.rps,
+            p99StsSlowVsSteady: slow.p99Ms / serverKa.p99Ms,
+            p99RefreshVsSteady: refresh.p99Ms / steadyHere.p99Ms,
+            p99ReannotateVsSteady: reannotated.p99Ms / serverKa.p99Ms,
+          },
+          refreshCallsDuringLoad,
+        };
+      } finally {
+        await refreshing.stack.stop();
+      }
     } finally {
       baseline.child.kill('SIGTERM');
     }
   } finally {
     await stack.stop();
   }
+}
+
+/** The token and the size of the bench pod's credentials document, checking that the server answers it. */
+async function firstAnswer(stack: BenchStack, log: (line: string) => void): Promise<{ bodyBytes: number; v2: Record<string, string> }> {
+  const url = `${stack.metadataUrl}${PATH}`;
+  const token = await (await fetch(`${stack.metadataUrl}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } })).text();
+  const first = await fetch(url, { headers: { 'x-aws-ec2-metadata-token': token } });
+  const bodyBytes = (await first.arrayBuffer()).byteLength;
+  if (first.status !== 200) throw new Error(`the server answered ${first.status} to the bench pod`);
+  log(`credentials document: ${bodyBytes} bytes; IMDSv2 token: ${token.length} characters`);
+  return { bodyBytes, v2: { 'x-aws-ec2-metadata-token': token } };
+}
+
+/** Life of the refresh stack's credentials when issued: --session-duration=15m from an STS clock 3 min behind. */
+const REFRESH_LIFE_MS = 12 * 60_000;
+const REFRESH_BEFORE_MS = 6 * 60_000;
+
+/**
+ * A stack at the default rate limit (10/s, burst 20) whose credentials are issued with 12 min of life and refreshed
+ * when 6 min are left (the lowest --refresh-before), minus up to 20 % jitter: each role is refreshed 4.8-6 min after
+ * it was fetched, through the same token bucket, and served from memory meanwhile. The initial fetch of 1,000 roles
+ * takes about 100 s at 10/s, so the refreshes come due over about 3 minutes at up to the rate limit.
+ */
+async function refreshStack(o: ThroughputOptions, seed: (kube: KubeApiEmulator) => void) {
+  const stack = await startBenchStack({
+    cpu: o.cpus.server,
+    serverArgs: ['--session-duration=15m', `--refresh-before=${REFRESH_BEFORE_MS / 60_000}m`],
+    stsClockOffsetMs: REFRESH_LIFE_MS - 15 * 60_000,
+    seed,
+    readyTimeoutMs: 600_000,
+  });
+  const initialCalls = stack.sts.countCalls('AssumeRole');
+  return {
+    stack,
+    /** Resolves once the refreshes have started (5 % of the roles refreshed), polling the emulator's call count. */
+    async refreshesUnderway(): Promise<void> {
+      const deadline = Date.now() + 15 * 60_000;
+      while (stack.sts.countCalls('AssumeRole') < initialCalls + Math.max(1, o.extraServiceAccounts / 20)) {
+        if (Date.now() > deadline) throw new Error('the refreshes never started');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    },
+  };
 }
 
 /** STS holds every answer for 10 s while 100 new roles wait for their first credentials (and time out, and retry). */

@@ -1,5 +1,5 @@
 import Bottleneck from 'bottleneck';
-import type { CallPriority, Limiter } from './credentials.js';
+import { MAX_STS_CALLS_IN_FLIGHT, type CallPriority, type Limiter } from './credentials.js';
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -37,9 +37,12 @@ export function bottleneckSettings(limit: RateLimit): BottleneckSettings {
   };
 }
 
-/** The production limiter: bottleneck as a token bucket (it keeps real time, so tests use a token bucket on a Clock). */
+/**
+ * The production limiter: bottleneck as a token bucket (it keeps real time, so tests use a token bucket on a Clock),
+ * with at most MAX_STS_CALLS_IN_FLIGHT calls running.
+ */
 export function createBottleneckLimiter(limit: RateLimit): Limiter & { stop(): Promise<void> } {
-  const bottleneck = new Bottleneck(bottleneckSettings(limit));
+  const bottleneck = new Bottleneck({ ...bottleneckSettings(limit), maxConcurrent: MAX_STS_CALLS_IN_FLIGHT });
   return {
     schedule: (task, priority) => bottleneck.schedule({ priority: PRIORITY[priority] }, task),
     queued: () => bottleneck.queued(),

@@ -99,16 +99,27 @@ export class CredentialStore {
   async get(lookup: SessionLookup, signal: AbortSignal): Promise<Credentials> {
     const entry = this.#byLookup.get(lookupKey(lookup));
     if (!entry) throw new CredentialsError('no credentials entry for this role', 'NotRetained', false);
-    const now = this.#o.clock.now();
-    if (usableAt(entry, now, this.#o.safetyMarginMs)) {
-      const credentials = entry.current!;
-      if (credentials.expiration - now < this.#o.refreshBeforeMs) this.#servedLowLife(entry, credentials.expiration - now);
-      return credentials;
-    }
+    const served = this.#serve(entry);
+    if (served) return served;
     if (entry.parked) throw entry.parked;
     // Not in backoff and nothing in flight (a refresh point set past the safety margin): fetch now.
     if (!entry.fetching && entry.failures === 0) this.#fetch(entry);
     return waitFor(entry, signal);
+  }
+
+  /** What get() answers at once (usable credentials, low life reported), without waiting: the metadata fast path. */
+  peek(lookup: SessionLookup): Credentials | undefined {
+    const entry = this.#byLookup.get(lookupKey(lookup));
+    return entry && this.#serve(entry);
+  }
+
+  /** The entry's credentials if they may be served now (reporting a low life); undefined when they may not. */
+  #serve(entry: Entry): Credentials | undefined {
+    const now = this.#o.clock.now();
+    if (!usableAt(entry, now, this.#o.safetyMarginMs)) return undefined;
+    const credentials = entry.current!;
+    if (credentials.expiration - now < this.#o.refreshBeforeMs) this.#servedLowLife(entry, credentials.expiration - now);
+    return credentials;
   }
 
   entries(): EntryView[] {

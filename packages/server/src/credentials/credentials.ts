@@ -36,6 +36,12 @@ export interface Assumer {
  */
 export type CallPriority = 'first' | 'refresh' | 'parked';
 
+/**
+ * STS calls on the wire at once: the limiter starts no more than this, and the STS client has as many sockets, so a
+ * call never waits in the HTTP client's queue while its --sts-timeout runs (it waits in the limiter, untimed).
+ */
+export const MAX_STS_CALLS_IN_FLIGHT = 50;
+
 /** Every STS call goes through one limiter. */
 export interface Limiter {
   schedule<T>(task: () => Promise<T>, priority: CallPriority): Promise<T>;

@@ -1,5 +1,5 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Assumer, Credentials } from './credentials.js';
+import { MAX_STS_CALLS_IN_FLIGHT, type Assumer, type Credentials } from './credentials.js';
 import { classifyStsError } from './classify-error.js';
 
 export interface StsAssumerOptions {
@@ -21,6 +21,8 @@ export function createStsAssumer(options: StsAssumerOptions): Assumer {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: 1,
+    // As many sockets as the limiter lets calls run: no call queues here while its timeout runs.
+    requestHandler: { httpAgent: { maxSockets: MAX_STS_CALLS_IN_FLIGHT }, httpsAgent: { maxSockets: MAX_STS_CALLS_IN_FLIGHT } },
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   return {

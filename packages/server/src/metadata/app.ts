@@ -7,6 +7,7 @@ import { callerIp } from './caller.js';
 import type { MetadataMetrics } from './metadata-metrics.js';
 import type { PodEventRecorder } from './pod-events.js';
 import { createHandlers } from './handlers.js';
+import { createRenderedAnswers, type RenderedAnswers } from './rendered-answers.js';
 import { requestGuard, type ImdsV1Policy, type MetadataContext, type RequestState } from './request-guard.js';
 
 export interface MetadataAppOptions {
@@ -21,6 +22,8 @@ export interface MetadataAppOptions {
   readonly imdsV1?: ImdsV1Policy;
   /** Kubernetes Events about the pods' requests (role found, no role, ...); none when absent. */
   readonly events?: PodEventRecorder | undefined;
+  /** Answers rendered once (shared with the fast path); a cache of its own when absent. */
+  readonly rendered?: RenderedAnswers;
 }
 
 const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -41,7 +44,7 @@ export function createMetadataApp(o: MetadataAppOptions): Koa<RequestState> {
     if (err.headerSent || CLIENT_GONE.has(err.code ?? '')) o.logger.debug({ code: err.code }, 'client went away during the response');
     else o.logger.error({ err }, 'error writing a metadata response');
   });
-  const handlers = createHandlers(o);
+  const handlers = createHandlers({ ...o, rendered: o.rendered ?? createRenderedAnswers() });
   app.use(observe(o));
   app.use(requestGuard({ ...o, imdsV1: o.imdsV1 ?? 'allowed' }));
   app.use(async (ctx: MetadataContext) => {

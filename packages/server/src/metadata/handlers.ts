@@ -6,7 +6,7 @@ import type { Kernel } from './kernel.js';
 import type { TokenSigner } from './imds-token.js';
 import { parseTokenTtl } from './imds-token.js';
 import { HttpError, notFound } from './http-error.js';
-import { accountOfRoleArn, credentialsDocument } from './credentials-document.js';
+import type { RenderedAnswers } from './rendered-answers.js';
 import { LISTINGS, identityDocument, type Placement } from './listings.js';
 import { credentialsFailedEvent, resolutionEvents, type PodEvent, type PodEventRecorder } from './pod-events.js';
 import { withinDeadline } from './deadline.js';
@@ -22,6 +22,8 @@ export interface HandlerOptions {
   readonly metrics: MetadataMetrics;
   readonly waitTimeoutMs: number;
   readonly events?: PodEventRecorder | undefined;
+  /** Credentials documents rendered once per issued credentials (shared with the fast path). */
+  readonly rendered: RenderedAnswers;
 }
 
 type Handler = (ctx: MetadataContext) => Promise<void> | void;
@@ -71,7 +73,7 @@ export function createHandlers(o: HandlerOptions): Readonly<Record<RouteName, Ha
     );
     report(resolutionEvents(found, true));
     ctx.type = 'application/json';
-    ctx.body = credentialsDocument(issued, extended ? accountOfRoleArn(binding.roleArn) : undefined);
+    ctx.body = o.rendered.credentials(issued, extended ? binding.roleArn : undefined).body;
   };
 
   const placement = async (ctx: MetadataContext): Promise<Placement | undefined> => {

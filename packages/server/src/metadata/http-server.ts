@@ -54,11 +54,12 @@ export class MetadataServer {
     const { keepAliveTimeout, ...limits } = { ...LIMITS, ...options.limits };
     this.#server = createServer(limits, (req, res) => {
       if (this.#draining) res.setHeader('connection', 'close');
-      else {
+      options.handler(req, res);
+      // Only a response still to be written can be caught by a drain() (one answered synchronously is not tracked).
+      if (!this.#draining && !res.headersSent) {
         this.#open.add(res);
         res.once('close', () => this.#open.delete(res));
       }
-      options.handler(req, res);
     });
     this.#server.keepAliveTimeout = keepAliveTimeout;
     this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#refuse(socket, statusFor(err)));

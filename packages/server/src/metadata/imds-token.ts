@@ -26,6 +26,8 @@ export interface TokenSignerOptions {
   readonly key?: Buffer;
   /** How far past its expiry a token is still accepted, for clock skew between replicas (default 5 s). */
   readonly skewToleranceMs?: number;
+  /** Valid tokens remembered (per caller IP) so that a token seen before costs no HMAC (default 10,000). */
+  readonly cacheSize?: number;
 }
 
 const FORMAT = /^i4k1\.([A-Za-z0-9_-]{11})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
@@ -37,6 +39,11 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
   const skew = options.skewToleranceMs ?? 5000;
   const keyId = createHash('sha256').update('iam4kube imds token key id\0').update(key).digest('base64url').slice(0, 11);
   const sign = (expires: string, ip: string): Buffer => createHmac('sha256', key).update(`i4k1|${keyId}|${expires}|${ip}`).digest();
+  // Token and IP of a signature already checked -> the time from which it is expired. A verdict depends only on
+  // these and the clock, so a remembered one is exactly what checking again would say, without the HMAC (SDKs send
+  // the same token with every request for hours). Bounded: past the size, the oldest is forgotten.
+  const verified = new Map<string, number>();
+  const cacheSize = options.cacheSize ?? 10_000;
   return {
     keyId,
     issue(callerIp, ttlSeconds, nowMs) {
@@ -46,13 +53,24 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
     },
     verify(token, callerIp, nowMs) {
       if (token.length > MAX_TOKEN_LENGTH) return 'invalid';
+      const seen = `${callerIp} ${token}`;
+      const remembered = verified.get(seen);
+      if (remembered !== undefined) {
+        if (remembered > nowMs) return 'valid';
+        verified.delete(seen);
+        return 'expired';
+      }
       const m = FORMAT.exec(token);
       if (!m) return 'invalid';
       if (m[1] !== keyId) return 'foreign';
       const expected = sign(m[2]!, callerIp);
       const given = Buffer.from(m[3]!, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-      return Number(m[2]) * 1000 + skew <= nowMs ? 'expired' : 'valid';
+      const expiredFrom = Number(m[2]) * 1000 + skew;
+      if (expiredFrom <= nowMs) return 'expired';
+      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+      verified.set(seen, expiredFrom);
+      return 'valid';
     },
   };
 }

@@ -19,11 +19,21 @@ export interface MetadataMetrics {
 }
 
 export function createMetadataMetrics(registry: Registry): MetadataMetrics {
-  const requests = new Counter({
+  // Per-request counts are kept in plain numbers and added to the counters when they are read (a scrape): a request
+  // costs a Map lookup instead of prom-client's label hashing. A scrape sees every request that ended before it.
+  const pendingRequests = new Map<string, Map<number, number>>();
+  const pendingTokens = new Map<TokenEvent, number>();
+  const requests: Counter<'route' | 'status'> = new Counter({
     name: 'iam4kube_metadata_requests_total',
     help: 'Metadata API requests by route and HTTP status.',
     labelNames: ['route', 'status'] as const,
     registers: [registry],
+    collect() {
+      for (const [route, byStatus] of pendingRequests) {
+        for (const [status, n] of byStatus) if (n > 0) requests.inc({ route, status: String(status) }, n);
+        byStatus.clear();
+      }
+    },
   });
   const duration = new Histogram({
     name: 'iam4kube_metadata_request_duration_seconds',
@@ -32,6 +42,8 @@ export function createMetadataMetrics(registry: Registry): MetadataMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 15],
     registers: [registry],
   });
+  /** One labels object per route, so observing allocates nothing. */
+  const routeLabels = new Map<string, { readonly route: string }>();
   const waits = new Histogram({
     name: 'iam4kube_metadata_wait_duration_seconds',
     help: 'Requests that waited (for their pod or ServiceAccount to be seen, or for credentials in flight): how long, by what they waited for and how the wait ended.',
@@ -39,11 +51,15 @@ export function createMetadataMetrics(registry: Registry): MetadataMetrics {
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
     registers: [registry],
   });
-  const tokens = new Counter({
+  const tokens: Counter<'result'> = new Counter({
     name: 'iam4kube_metadata_tokens_total',
     help: 'IMDSv2 tokens issued, and presented tokens by verdict (valid, invalid, expired, foreign: signed with a key this replica does not hold).',
     labelNames: ['result'] as const,
     registers: [registry],
+    collect() {
+      for (const [result, n] of pendingTokens) if (n > 0) tokens.inc({ result }, n);
+      pendingTokens.clear();
+    },
   });
   const inFlight = new Gauge({
     name: 'iam4kube_metadata_requests_in_flight',
@@ -52,14 +68,18 @@ export function createMetadataMetrics(registry: Registry): MetadataMetrics {
   });
   return {
     observe(route, status, seconds) {
-      requests.inc({ route, status: String(status) });
-      duration.observe({ route }, seconds);
+      let byStatus = pendingRequests.get(route);
+      if (!byStatus) pendingRequests.set(route, (byStatus = new Map()));
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      let labels = routeLabels.get(route);
+      if (!labels) routeLabels.set(route, (labels = { route }));
+      duration.observe(labels, seconds);
     },
     waited(kind, outcome, seconds) {
       waits.observe({ kind, outcome }, seconds);
     },
     token(event) {
-      tokens.inc({ result: event });
+      pendingTokens.set(event, (pendingTokens.get(event) ?? 0) + 1);
     },
     inFlight(delta) {
       inFlight.inc(delta);

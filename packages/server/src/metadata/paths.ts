@@ -66,3 +66,9 @@ export function matchRoute(path: string): Route | undefined {
   if (!m) return undefined;
   return { name: m[1] === 'security-credentials' ? 'credentials' : 'credentials-extended', method: 'GET', role: m[2]! };
 }
+
+/** The route of a raw request path (normalised first), or undefined (404). */
+export function routeOfPath(rawPath: string): Route | undefined {
+  const path = normalizeMetadataPath(rawPath);
+  return path === undefined ? undefined : matchRoute(path);
+}

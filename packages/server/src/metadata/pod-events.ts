@@ -3,6 +3,9 @@ import type { PodRecord } from '../kube/pod-record.js';
 import { AMBIGUOUS_IP_REASON, INVALID_BINDING_REASON } from '../identity/identity-warnings.js';
 import { PARKED_EVENT_REASON } from '../credentials/parked-reporter.js';
 
+/** --namespace-restrictions: the pod's Namespace does not permit the role it asked for. */
+export const ROLE_NOT_PERMITTED_REASON = 'RoleNotPermitted';
+
 /** A Kubernetes Event about a Pod, as the metadata API reports what happened to the pod's requests. */
 export interface PodEvent {
   readonly pod: { readonly namespace: string; readonly name: string; readonly uid: string };
@@ -31,6 +34,7 @@ export const EVENT_REASONS = {
   credentialsRefused: PARKED_EVENT_REASON,
   credentialsUnavailable: 'CredentialsUnavailable',
   ambiguousIp: AMBIGUOUS_IP_REASON,
+  roleNotPermitted: ROLE_NOT_PERMITTED_REASON,
 } as const;
 
 function ref(pod: PodRecord): PodEvent['pod'] {
@@ -69,7 +73,19 @@ export function resolutionEvents(resolution: Resolution, served: boolean): PodEv
           pod: ref(resolution.pod),
           type: 'Warning',
           reason: EVENT_REASONS.invalidRole,
-          message: `asked for AWS credentials, but ServiceAccount ${resolution.pod.serviceAccountName} has an unusable role: ${resolution.reason}`,
+          message:
+            resolution.source === 'pod'
+              ? `asked for AWS credentials, but the pod's role annotation is unusable: ${resolution.reason}`
+              : `asked for AWS credentials, but ServiceAccount ${resolution.pod.serviceAccountName} has an unusable role: ${resolution.reason}`,
+        },
+      ];
+    case 'denied':
+      return [
+        {
+          pod: ref(resolution.pod),
+          type: 'Warning',
+          reason: EVENT_REASONS.roleNotPermitted,
+          message: `asked for AWS credentials for ${resolution.roleArn} (from the ${resolution.source === 'pod' ? "pod's annotation" : `annotation of ServiceAccount ${resolution.pod.serviceAccountName}`}), refused: ${resolution.reason}`,
         },
       ];
     case 'refused':

@@ -1,8 +1,9 @@
 import type { Next, ParameterizedContext } from 'koa';
 import type { Clock, Logger } from '@iam4kube/shared';
 import { HttpError, notFound } from './http-error.js';
-import { matchRoute, normalizeMetadataPath, type Route, type RouteName } from './paths.js';
-import type { TokenSigner } from './imds-token.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { routeOfPath, type Route, type RouteName } from './paths.js';
+import type { TokenCheck, TokenSigner } from './imds-token.js';
 import type { MetadataMetrics } from './metadata-metrics.js';
 
 export type ImdsV1Policy = 'allowed' | 'disabled';
@@ -52,40 +53,68 @@ export function requestGuard(o: GuardOptions) {
   };
 
   return async (ctx: MetadataContext, next: Next): Promise<void> => {
-    const path = normalizeMetadataPath(ctx.path);
-    const route = path === undefined ? undefined : matchRoute(path);
+    const route = routeOfPath(ctx.path);
     if (!route) throw notFound();
     ctx.state.route = route.name;
     ctx.state.matched = route;
-    const method = ctx.method === 'HEAD' && route.method === 'GET' ? 'GET' : ctx.method;
-    if (method !== route.method) throw new HttpError(405, 'Method Not Allowed', { allow: route.method === 'GET' ? 'GET, HEAD' : 'PUT' });
-    if (hasBody(ctx)) throw new HttpError(400, 'Bad Request', CLOSE);
-
-    const forwarded = ctx.get('x-forwarded-for') !== '';
-    if (route.name === 'token') {
-      if (forwarded) throw new HttpError(403, 'Forbidden');
-      await next();
-      return;
+    const verdict = judgeRequest(o, { route, method: ctx.method, ip: ctx.state.ip, headers: ctx.req.headers });
+    if (verdict.token !== undefined) {
+      o.metrics.token(verdict.token);
+      if (verdict.token === 'foreign') reportForeign(ctx.state.ip, String(ctx.req.headers['x-aws-ec2-metadata-token']));
     }
-    const token = ctx.get('x-aws-ec2-metadata-token');
-    if (token !== '') {
-      if (forwarded) throw new HttpError(403, 'Forbidden');
-      const check = o.tokens.verify(token, ctx.state.ip, o.clock.now());
-      o.metrics.token(check);
-      if (check === 'foreign') {
-        reportForeign(ctx.state.ip, token);
-        if (o.imdsV1 === 'disabled') throw new HttpError(401, 'Unauthorized');
-      } else if (check !== 'valid') {
-        throw new HttpError(401, 'Unauthorized');
-      }
-    } else if (o.imdsV1 === 'disabled') {
-      throw new HttpError(401, 'Unauthorized');
-    }
+    if (verdict.error) throw verdict.error;
     await next();
   };
 }
 
-function hasBody(ctx: MetadataContext): boolean {
-  const length = ctx.get('content-length');
-  return ctx.get('transfer-encoding') !== '' || (length !== '' && !/^0+$/.test(length));
+/** A request whose path matched a route, as the rules below see it. */
+export interface RequestFacts {
+  readonly route: Route;
+  readonly method: string | undefined;
+  readonly ip: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** What the rules decided: refused with `error`, or let through; `token` is the verdict on a presented token. */
+export interface Verdict {
+  readonly error?: HttpError;
+  readonly token?: TokenCheck;
+}
+
+const PASS: Verdict = {};
+const METHOD_NOT_ALLOWED: Readonly<Record<Route['method'], HttpError>> = {
+  GET: new HttpError(405, 'Method Not Allowed', { allow: 'GET, HEAD' }),
+  PUT: new HttpError(405, 'Method Not Allowed', { allow: 'PUT' }),
+};
+const BAD_REQUEST = new HttpError(400, 'Bad Request', CLOSE);
+const FORBIDDEN = new HttpError(403, 'Forbidden');
+const UNAUTHORIZED = new HttpError(401, 'Unauthorized');
+
+/**
+ * Rules 2 to 4 above for a request on one of our routes (rule 1 is the route match), without side effects: the Koa
+ * guard and the fast path (fast-path.ts) both decide with this, so they cannot disagree.
+ */
+export function judgeRequest(o: Pick<GuardOptions, 'tokens' | 'clock' | 'imdsV1'>, r: RequestFacts): Verdict {
+  const method = r.method === 'HEAD' && r.route.method === 'GET' ? 'GET' : r.method;
+  if (method !== r.route.method) return { error: METHOD_NOT_ALLOWED[r.route.method] };
+  if (hasBody(r.headers)) return { error: BAD_REQUEST };
+  const forwarded = header(r.headers, 'x-forwarded-for') !== '';
+  if (r.route.name === 'token') return forwarded ? { error: FORBIDDEN } : PASS;
+  const token = header(r.headers, 'x-aws-ec2-metadata-token');
+  if (token === '') return o.imdsV1 === 'disabled' ? { error: UNAUTHORIZED } : PASS;
+  if (forwarded) return { error: FORBIDDEN };
+  const check = o.tokens.verify(token, r.ip, o.clock.now());
+  if (check === 'valid' || (check === 'foreign' && o.imdsV1 !== 'disabled')) return { token: check };
+  return { error: UNAUTHORIZED, token: check };
+}
+
+/** A request header as Koa's ctx.get reads it: '' when absent. */
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = header(headers, 'content-length');
+  return header(headers, 'transfer-encoding') !== '' || (length !== '' && !/^0+$/.test(length));
 }

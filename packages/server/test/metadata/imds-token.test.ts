@@ -50,3 +50,31 @@ test('TTL header: integers 1..21600 only', (t) => {
   t.is(parseTokenTtl(' 21600 '), 21600);
   for (const bad of [undefined, '', '0', '21601', '-5', '1.0', '1e2', 'x', '123456']) t.is(parseTokenTtl(bad), undefined, String(bad));
 });
+
+test('a remembered token gets the verdict a fresh check gives, at every moment and for every caller', (t) => {
+  const key = randomBytes(32);
+  // `fresh` never remembers anything for long (a cache of one, filled by other tokens between checks).
+  const cached = createTokenSigner({ key, skewToleranceMs: 5000 });
+  const fresh = createTokenSigner({ key, skewToleranceMs: 5000, cacheSize: 1 });
+  const token = cached.issue('10.0.0.5', 60, NOW);
+  const other = fresh.issue('10.0.0.9', 60, NOW);
+  const foreign = createTokenSigner().issue('10.0.0.5', 60, NOW);
+  const moments = [NOW, NOW + 30_000, NOW + 65_000, NOW + 65_599, NOW + 65_600, NOW + 66_000, NOW + 10 * 60_000];
+  for (const at of moments) {
+    for (const ip of ['10.0.0.5', '10.0.0.6']) {
+      for (const presented of [token, foreign, `${token.slice(0, -1)}A`]) {
+        fresh.verify(other, '10.0.0.9', NOW); // evicts whatever `fresh` remembered
+        const want = fresh.verify(presented, ip, at);
+        t.is(cached.verify(presented, ip, at), want, `${ip} at +${at - NOW} ms`);
+        t.is(cached.verify(presented, ip, at), want, `${ip} at +${at - NOW} ms, asked again`);
+      }
+    }
+  }
+  t.is(cached.verify(token, '10.0.0.5', NOW + 65_599), 'valid', 'the clock going back: still valid before the expiry');
+});
+
+test('the memory of valid tokens is bounded: the oldest is forgotten, and checked again when it comes back', (t) => {
+  const signer = createTokenSigner({ cacheSize: 2 });
+  const tokens = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => [signer.issue(ip, 60, NOW), ip] as const);
+  for (let round = 0; round < 3; round++) for (const [token, ip] of tokens) t.is(signer.verify(token, ip, NOW), 'valid');
+});

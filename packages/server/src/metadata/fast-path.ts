@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, Logger } from '@iam4kube/shared';
+import type { Credentials } from '../credentials/credentials.js';
+import type { RoleResolution } from '../identity/resolver.js';
+import type { PodRecord } from '../kube/pod-record.js';
+import type { TokenSigner } from './imds-token.js';
+import { callerIp } from './caller.js';
+import type { MetadataMetrics } from './metadata-metrics.js';
+import { routeOfPath, type Route, type RouteName } from './paths.js';
+import { resolutionEvents, type PodEvent, type PodEventRecorder } from './pod-events.js';
+import type { RenderedAnswer, RenderedAnswers } from './rendered-answers.js';
+import { judgeRequest, type ImdsV1Policy } from './request-guard.js';
+
+/** What the fast path needs from the engines: answers already in memory, or nothing (then the request waits). */
+export interface InstantAnswers {
+  /** The caller's role, when the caches name it now with nothing to wait for or confirm. */
+  role(ip: string): RoleResolution | undefined;
+  /** The credentials the store hands out at once (reporting a low life as it does); undefined when one must wait. */
+  credentials(binding: RoleResolution['binding']): Credentials | undefined;
+}
+
+export interface FastPathOptions {
+  readonly instant: InstantAnswers;
+  readonly tokens: TokenSigner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetadataMetrics;
+  readonly imdsV1: ImdsV1Policy;
+  readonly events?: PodEventRecorder | undefined;
+  readonly rendered: RenderedAnswers;
+}
+
+/** Answers a request synchronously and returns true, or touches nothing and returns false (the Koa app answers). */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** The routes the fast path serves: what SDKs ask for over and over. Every other route is the Koa app's. */
+const FAST_ROUTES: ReadonlySet<RouteName> = new Set(['credentials', 'credentials-extended', 'credentials-list', 'credentials-extended-list']);
+/** Raw paths remembered with their route; past this the memo starts over (paths are few, this bounds a flood). */
+const MAX_PATHS = 1024;
+
+/**
+ * The synchronous answer to a credentials request whose answer is already in memory, in front of the Koa app: the
+ * same route match, the same guard rules (judgeRequest), the same resolution (one step of resolveCaller) and the
+ * same credentials the store would hand out, written from a document rendered once, with the same metrics, events
+ * and debug line as the Koa app. It takes only requests the Koa app would answer 200 at once; anything else
+ * (refused, waiting, a pod cache to confirm, a foreign token to report, every other route) is
+ * left untouched to the Koa app, so the answers are the same either way (fast-path.test.ts compares them). Per
+ * request it allocates little: no promise, no AbortController, no timer, no HMAC for a token seen before.
+ */
+export function createFastPath(o: FastPathOptions): FastPath {
+  const routes = new Map<string, Route>();
+  const routeOf = (url: string): Route | undefined => {
+    let route = routes.get(url);
+    if (route === undefined) {
+      route = routeOfPath(url);
+      if (route === undefined || !FAST_ROUTES.has(route.name)) return undefined;
+      if (routes.size >= MAX_PATHS) routes.clear();
+      routes.set(url, route);
+    }
+    return route;
+  };
+  /** The RoleFound event of a pod and binding, built once (the recorder counts every report). */
+  const roleFound = new WeakMap<PodRecord, { readonly binding: RoleResolution['binding']; readonly events: readonly PodEvent[] }>();
+  const eventsOf = (found: RoleResolution): readonly PodEvent[] => {
+    let known = roleFound.get(found.pod);
+    if (known?.binding !== found.binding) {
+      known = { binding: found.binding, events: resolutionEvents(found, true) };
+      roleFound.set(found.pod, known);
+    }
+    return known.events;
+  };
+
+  return (req, res) => {
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || req.url === undefined) return false;
+    const route = routeOf(req.url);
+    if (!route) return false;
+    const started = o.clock.now();
+    const ip = callerIp(req.socket.remoteAddress);
+    const verdict = judgeRequest(o, { route, method, ip, headers: req.headers });
+    // A foreign token is reported (once per key) by the Koa guard: leave it there.
+    if (verdict.error || verdict.token === 'foreign') return false;
+    const found = o.instant.role(ip);
+    if (!found) return false;
+    let answer: RenderedAnswer;
+    const listing = route.name === 'credentials-list' || route.name === 'credentials-extended-list';
+    if (listing) answer = o.rendered.text(found.binding.roleName);
+    else {
+      if (found.binding.roleName !== route.role) return false;
+      const credentials = o.instant.credentials(found.binding);
+      if (!credentials) return false;
+      answer = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
+    }
+
+    // Committed: from here on the same effects as the Koa app's, in its order. The in-flight gauge is left alone:
+    // it would go up and down within this synchronous call, where no scrape can see it.
+    if (verdict.token !== undefined) o.metrics.token(verdict.token);
+    if (!listing && o.events) for (const event of eventsOf(found)) o.events.record(event);
+    res.writeHead(200, answer.headers as string[]);
+    if (method === 'HEAD') res.end();
+    else res.end(answer.body);
+    const seconds = (o.clock.now() - started) / 1000;
+    o.metrics.observe(route.name, 200, seconds);
+    if (o.logger.isLevelEnabled('debug')) {
+      const path = req.url.length > 200 ? `${req.url.slice(0, 200)}...` : req.url;
+      const pod = `${found.pod.namespace}/${found.pod.name}`;
+      o.logger.debug({ method, path, ip, route: route.name, pod, roleArn: found.binding.roleArn, status: 200, ms: seconds * 1000 }, 'request');
+    }
+    return true;
+  };
+}
