@@ -87,11 +87,12 @@ test('the token key comes from the generated Secret, mounted read-only where --t
   t.is(config.tokenKeyFile, `${mount.mountPath}/token-key`);
 });
 
-test('least-privilege RBAC: read pods, serviceaccounts and nodes; create and patch events; nothing else', (t) => {
+test('least-privilege RBAC: read pods, serviceaccounts and nodes, list/watch namespaces; create and patch events; nothing else', (t) => {
   const role = find<IClusterRole>(objects, 'ClusterRole', 'iam4kube-server');
   const grants = role.rules!.flatMap((r) => r.apiGroups!.flatMap((g) => r.resources!.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).sort();
   t.deepEqual(grants, [
     '/events:create', '/events:patch',
+    '/namespaces:list', '/namespaces:watch',
     '/nodes:get', '/nodes:list', '/nodes:watch',
     '/pods:get', '/pods:list', '/pods:watch',
     '/serviceaccounts:get', '/serviceaccounts:list', '/serviceaccounts:watch',

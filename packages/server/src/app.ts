@@ -17,7 +17,7 @@ import {
 } from '@iam4kube/shared';
 import type { ServerConfig } from './config.js';
 import { KeyedWaiters } from './identity/keyed-waiters.js';
-import { POD_CACHE_LIVE_KEY, SERVICE_ACCOUNT_PROGRESS_KEY, ipKey, resolveCaller, serviceAccountWaitKey } from './identity/resolver.js';
+import { POD_CACHE_LIVE_KEY, SERVICE_ACCOUNT_PROGRESS_KEY, ipKey, resolveCaller, roleNow, serviceAccountWaitKey } from './identity/resolver.js';
 import { PodCacheGuard } from './identity/pod-cache-guard.js';
 import { createPodReader } from './kube/pod-reader.js';
 import { IdentityWarnings } from './identity/identity-warnings.js';
@@ -29,9 +29,15 @@ import { KubeEventRecorder } from './kube/event-recorder.js';
 import { createKubeEventWriter } from './kube/kube-event-writer.js';
 import { createServiceAccountProbe } from './kube/service-account-probe.js';
 import { ServiceAccountIndex, type ServiceAccountRecord } from './kube/service-account-index.js';
+import { NamespaceIndex } from './kube/namespace-index.js';
+import { namespaceWaitKey } from './identity/resolver.js';
+import { createNamespacePolicyReporter } from './identity/namespace-policy-reporter.js';
+import { createPodRoleBindings, normalizeBaseRoleArn } from './identity/pod-role-binding.js';
+import { ROLE_NOT_PERMITTED_REASON, type PodEventRecorder } from './metadata/pod-events.js';
 import { createCredentialsEngine } from './credentials/engine.js';
 import type { Assumer, Limiter } from './credentials/credentials.js';
-import { createMetadataApp } from './metadata/app.js';
+import { createMetadataListener } from './metadata/request-listener.js';
+import type { InstantAnswers } from './metadata/fast-path.js';
 import { createMetadataMetrics } from './metadata/metadata-metrics.js';
 import { createTokenSigner } from './metadata/imds-token.js';
 import type { Kernel } from './metadata/kernel.js';
@@ -73,6 +79,32 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   // without its role (docs/identity.md), the metadata API what happens to requests.
   const events = new KubeEventRecorder({ writer: createKubeEventWriter(kubeConfig), clock, logger, component: 'iam4kube-server', instance: hostname() });
   const warnings = new IdentityWarnings({ events, logger, serviceAccounts: { get: (namespace, name) => serviceAccounts.get(namespace, name) } });
+  // --namespace-restrictions and --pod-role-annotation (docs/identity.md): Namespace role policies, parsed once per
+  // Namespace change and consulted by the resolver and the prefetch alike, and pods' own role annotations.
+  const base = config.baseRoleArn === undefined ? undefined : normalizeBaseRoleArn(config.baseRoleArn);
+  const baseRoleArn = base?.ok ? base.value : undefined;
+  const podRoleAnnotation = config.podRoleAnnotation || undefined;
+  const podRoles = podRoleAnnotation === undefined ? undefined : createPodRoleBindings({ annotation: podRoleAnnotation, baseRoleArn });
+  const policyReporter = createNamespacePolicyReporter({ events, logger, registry });
+  const namespaces = !config.namespaceRestrictions
+    ? undefined
+    : new NamespaceIndex({
+        baseRoleArn,
+        listener: {
+          namespaceChanged(name, record, previous) {
+            policyReporter.namespaceChanged(name, record, previous);
+            credentials.namespaceChanged(name);
+            waiters.notify(namespaceWaitKey(name));
+          },
+        },
+      });
+  // The metadata API's request Events; a denied role is also counted there.
+  const requestEvents: PodEventRecorder = {
+    record(event) {
+      if (event.reason === ROLE_NOT_PERMITTED_REASON) policyReporter.denied();
+      events.record(event);
+    },
+  };
   // While the pod watch is not live, a role is served only after the API server confirms the pod still holds the IP.
   const podGuard = new PodCacheGuard({ reader: createPodReader(kubeConfig), clock, logger, onLive: () => waiters.notify(POD_CACHE_LIVE_KEY) });
   const pods = new PodIndex({
@@ -81,7 +113,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     hostNetworkPodChanged: (record, previous) => warnings.hostNetworkPodChanged(record, previous),
     progress: (rv) => podGuard.progress(rv),
     connected: (open) => podGuard.connected(open),
-  });
+    annotatedPodChanged: (record, previous) => credentials.annotatedPodChanged(record, previous),
+  }, { roleAnnotation: podRoleAnnotation });
   const nodes = new NodeIndex();
   const credentials = createCredentialsEngine({
     config,
@@ -90,6 +123,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     registry,
     pods: () => pods.all(),
     events,
+    serviceAccount: (namespace, name) => serviceAccounts.get(namespace, name),
+    ...(namespaces ? { policy: namespaces } : {}),
+    ...(podRoles ? { podRoles } : {}),
     ...(overrides.assumer ? { assumer: overrides.assumer } : {}),
     ...(overrides.limiter ? { limiter: overrides.limiter } : {}),
   });
@@ -114,6 +150,8 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     // ServiceAccounts and Nodes: annotations and labels are all we read, so metadata only (PartialObjectMetadata).
     new Reflector({ name: 'serviceaccounts', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: serviceAccounts, clock, logger }),
     new Reflector({ name: 'nodes', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/nodes', metadataOnly: true }), sink: nodes, clock, logger }),
+    // --namespace-restrictions: Namespaces, metadata only; readiness waits for their first list like the others.
+    ...(namespaces ? [new Reflector({ name: 'namespaces', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/namespaces', metadataOnly: true }), sink: namespaces, clock, logger })] : []),
   ];
   const serviceAccountReflector = reflectors[1]!;
   const catchUp = new ServiceAccountCatchUp({
@@ -123,18 +161,21 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     logger,
   });
 
+  const resolverDeps = { pods, serviceAccounts, waiters, catchUp, podGuard, ...(namespaces ? { policy: namespaces } : {}), ...(podRoles ? { podRoles } : {}) };
   const kernel: Kernel = {
-    resolve: (ip, signal) => resolveCaller({ pods, serviceAccounts, waiters, catchUp, podGuard }, ip, signal),
+    resolve: (ip, signal) => resolveCaller(resolverDeps, ip, signal),
     credentials: (binding, signal) => credentials.credentials(binding, signal),
     placement: (nodeName) => nodes.get(nodeName),
   };
   const metadataMetrics = createMetadataMetrics(registry);
-  const metadataApp = createMetadataApp({ kernel, tokens, clock, logger, metrics: metadataMetrics, waitTimeoutMs: config.waitTimeout, imdsV1: config.imdsV1, events });
+  // Answers already in memory, for the metadata API's synchronous fast path (metadata/fast-path.ts).
+  const instant: InstantAnswers = { role: (ip) => roleNow(resolverDeps, ip), credentials: (binding) => credentials.store.peek(binding) };
+  const metadataListener = createMetadataListener({ kernel, instant, tokens, clock, logger, metrics: metadataMetrics, waitTimeoutMs: config.waitTimeout, imdsV1: config.imdsV1, events: requestEvents });
   // In-flight requests end by their own wait deadline; the bound only cuts connections that outlive it.
   const http = new MetadataServer({
     host: config.metadataHost,
     port: config.metadataPort,
-    handler: metadataApp.callback(),
+    handler: metadataListener,
     clock,
     logger,
     metrics: metadataMetrics,

@@ -12,8 +12,11 @@ import {
   type FlagValues,
   type ParsedArgs,
 } from '@iam4kube/shared';
+import { normalizeBaseRoleArn } from './identity/pod-role-binding.js';
 
 const MINUTE = 60_000;
+/** A Kubernetes annotation key: an optional DNS prefix and `/`, then a name of up to 63 characters. */
+const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const HOUR = 60 * MINUTE;
 /** What STS accepts as a session tag value. */
 const SESSION_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
@@ -36,6 +39,9 @@ export const serverFlags = {
   sessionTags: boolFlag({ description: 'Tag sessions with kubernetes-namespace, kubernetes-service-account and (with --cluster-name) kubernetes-cluster-name; every role\'s trust policy must allow sts:TagSession.', env: 'IAM4KUBE_SESSION_TAGS', default: false }),
   clusterName: optionalStringFlag({ description: 'Value of the kubernetes-cluster-name session tag (with --session-tags).', env: 'IAM4KUBE_CLUSTER_NAME' }),
   sourceIdentity: boolFlag({ description: 'Set the session\'s SourceIdentity to namespace@serviceaccount; every role\'s trust policy must allow sts:SetSourceIdentity.', env: 'IAM4KUBE_SOURCE_IDENTITY', default: false }),
+  namespaceRestrictions: boolFlag({ description: 'Permit only the roles a Namespace\'s iam.amazonaws.com/allowed-roles (kube2iam: JSON array of ARNs, names or globs) or iam.amazonaws.com/permitted (kiam: regular expression over the whole ARN) annotation allows; a Namespace with neither permits none. Watches Namespaces. See docs/identity.md.', env: 'IAM4KUBE_NAMESPACE_RESTRICTIONS', default: false }),
+  podRoleAnnotation: optionalStringFlag({ description: 'Compatibility with kiam/kube2iam: a pod annotation (e.g. iam.amazonaws.com/role) naming the pod\'s role, a full ARN or a name under --base-role-arn; used only when the pod\'s ServiceAccount has no iam.amazonaws.com/roleArn. Off when empty.', env: 'IAM4KUBE_POD_ROLE_ANNOTATION' }),
+  baseRoleArn: optionalStringFlag({ description: 'Prefix for role names without an ARN (in --pod-role-annotation values and allowed-roles entries), e.g. arn:aws:iam::123456789012:role/ or with a path; a missing trailing / is added.', env: 'IAM4KUBE_BASE_ROLE_ARN' }),
   waitTimeout: durationFlag({ description: 'How long a request may wait for a pod, a ServiceAccount or credentials still in flight.', env: 'IAM4KUBE_WAIT_TIMEOUT', default: 15_000, min: 0, max: 5 * MINUTE }),
   tokenKeyFile: optionalStringFlag({ description: 'File with the key that signs IMDSv2 tokens, shared by all replicas; without it tokens only work on the replica that issued them.', env: 'IAM4KUBE_TOKEN_KEY_FILE' }),
   imdsV1: enumFlag({ description: 'IMDSv1 (requests without a session token): allowed, or disabled (such requests get 401, as on an instance with HttpTokens=required; needs --token-key-file).', env: 'IAM4KUBE_IMDS_V1', default: 'allowed', values: ['allowed', 'disabled'] }),
@@ -63,6 +69,13 @@ function checkServerConfig(c: ServerConfig): void {
     // Without a shared key a token from one replica is refused by the others, and with IMDSv1 disabled that fails
     // the client's request: ip2service spreads one SDK's calls across replicas.
     throw new ConfigError('--imds-v1=disabled needs --token-key-file (a key shared by every replica)');
+  }
+  if (c.baseRoleArn !== undefined) {
+    const base = normalizeBaseRoleArn(c.baseRoleArn);
+    if (!base.ok) throw new ConfigError(base.reason);
+  }
+  if (c.podRoleAnnotation !== undefined && c.podRoleAnnotation !== '' && !ANNOTATION_KEY.test(c.podRoleAnnotation)) {
+    throw new ConfigError(`--pod-role-annotation "${c.podRoleAnnotation}" is not an annotation key (e.g. iam.amazonaws.com/role)`);
   }
   if (c.stsEndpoint !== undefined) {
     try {

@@ -1,12 +1,14 @@
 import type { Clock, Logger, ProbeResult, Registry } from '@iam4kube/shared';
-import type { RoleBinding } from '../identity/role-binding.js';
+import type { PolicyDecision } from '../identity/namespace-policy.js';
+import type { PodRoleBindings } from '../identity/pod-role-binding.js';
 import { CredentialStore } from './credential-store.js';
 import type { Assumer, Credentials, Limiter } from './credentials.js';
 import { createBottleneckLimiter } from './bottleneck-limiter.js';
 import { createCredentialsMetrics } from './credentials-metrics.js';
 import { createParkedReporter, type EventRecorder, type PodRef } from './parked-reporter.js';
 import { createReadinessGate, type Cache } from './readiness.js';
-import { sessionRequestFor, type SessionLookup, type SessionOptions } from './session-request.js';
+import { RetainedSessions, type AnnotatedPodRef, type BoundServiceAccount } from './retained-sessions.js';
+import type { SessionLookup, SessionOptions } from './session-request.js';
 import { SAFETY_MARGIN_MS, resolveSessionTiming } from './session-timing.js';
 import { instrumentAssumer } from './sts-metrics.js';
 import { createStsAssumer } from './sts-assumer.js';
@@ -33,24 +35,28 @@ export interface CredentialsEngineOptions {
   /** The pods in the cache: whom parked roles are reported on, and what makes an entry live for readiness. */
   readonly pods: () => Iterable<PodRef>;
   readonly events?: EventRecorder;
+  /** The ServiceAccount cache (a pod-annotation binding is used only when its ServiceAccount has none). */
+  readonly serviceAccount?: (namespace: string, name: string) => BoundServiceAccount | undefined;
+  /** --namespace-restrictions: roles a Namespace does not permit are never fetched. */
+  readonly policy?: { decide(namespace: string, roleArn: string): PolicyDecision | undefined };
+  /** --pod-role-annotation: pods' own bindings are prefetched too. */
+  readonly podRoles?: PodRoleBindings;
   /** Test seams: an STS client and a limiter on the test's clock (production: client-sts and bottleneck). */
   readonly assumer?: Assumer;
   readonly limiter?: Limiter & { stop(): void | Promise<void> };
   readonly random?: () => number;
 }
 
-/** A ServiceAccount as the engine sees it. */
-export interface BoundServiceAccount {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly binding: RoleBinding;
-}
+export type { BoundServiceAccount, AnnotatedPodRef } from './retained-sessions.js';
 
 export interface CredentialsEngine {
   readonly store: CredentialStore;
   /** Keeps entries in step with a ServiceAccount that appeared, changed or went away (record undefined). */
   serviceAccountChanged(record: BoundServiceAccount | undefined, previous: BoundServiceAccount | undefined): void;
+  /** Keeps entries in step with a pod whose --pod-role-annotation appeared, changed or went away. */
+  annotatedPodChanged(record: AnnotatedPodRef | undefined, previous: AnnotatedPodRef | undefined): void;
+  /** A Namespace's role policy changed: newly permitted roles are fetched, newly forbidden ones dropped. */
+  namespaceChanged(namespace: string): void;
   credentials(binding: SessionLookup, signal: AbortSignal): Promise<Credentials>;
   readinessGate(sources: { caches(): readonly Cache[]; stopping(): boolean }): () => ProbeResult;
   stop(): Promise<void>;
@@ -86,6 +92,13 @@ export function createCredentialsEngine(o: CredentialsEngineOptions): Credential
     onParked: createParkedReporter({ events: o.events, pods: o.pods, logger }),
     ...(o.random ? { random: o.random } : {}),
   });
+  const retained = new RetainedSessions({
+    sessions: store,
+    options: config,
+    serviceAccount: o.serviceAccount ?? (() => undefined),
+    policy: o.policy,
+    podRoles: o.podRoles,
+  });
   metrics.track({ summary: () => store.summary(), queued: () => limiter.queued(), now: () => clock.now() });
   logger.info(
     {
@@ -101,11 +114,10 @@ export function createCredentialsEngine(o: CredentialsEngineOptions): Credential
 
   return {
     store,
-    serviceAccountChanged(record, previous) {
-      // Retain the new session before releasing the old one, so an entry both share is never dropped in between.
-      if (record?.binding.kind === 'role') store.retain(sessionRequestFor(record, record.binding, config));
-      if (previous?.binding.kind === 'role') store.release(sessionRequestFor(previous, previous.binding, config));
-    },
+    // Each retains the new session before releasing the old one (retained-sessions.ts).
+    serviceAccountChanged: (record, previous) => retained.serviceAccountChanged(record, previous),
+    annotatedPodChanged: (record, previous) => retained.annotatedPodChanged(record, previous),
+    namespaceChanged: (namespace) => retained.namespaceChanged(namespace),
     credentials: (binding, signal) => store.get(binding, signal),
     readinessGate: (sources) =>
       createReadinessGate({ caches: sources.caches, stopping: sources.stopping, entries: () => store.entries(), pods: o.pods, logger }),

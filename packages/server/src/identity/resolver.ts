@@ -5,6 +5,8 @@ import type { KeyedWaiters } from './keyed-waiters.js';
 import type { RoleBinding } from './role-binding.js';
 import type { ServiceAccountCatchUp } from './service-account-catch-up.js';
 import type { PodCacheGuard } from './pod-cache-guard.js';
+import type { PolicyDecision } from './namespace-policy.js';
+import type { PodRoleBindings } from './pod-role-binding.js';
 
 export type RoleOf<B> = B extends { kind: 'role' } ? B : never;
 
@@ -12,8 +14,13 @@ export type RoleOf<B> = B extends { kind: 'role' } ? B : never;
 export type Resolution =
   | { readonly kind: 'role'; readonly pod: PodRecord; readonly binding: RoleOf<RoleBinding> }
   | { readonly kind: 'no-role'; readonly pod: PodRecord }
-  | { readonly kind: 'invalid-role'; readonly pod: PodRecord; readonly reason: string }
+  | { readonly kind: 'invalid-role'; readonly pod: PodRecord; readonly reason: string; readonly source?: BindingSource }
+  /** --namespace-restrictions: the pod's Namespace does not permit the role; `reason` names the namespace and annotation. */
+  | { readonly kind: 'denied'; readonly pod: PodRecord; readonly roleArn: string; readonly reason: string; readonly source: BindingSource }
   | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly pod?: PodRecord; readonly pods?: readonly PodRecord[] };
+
+/** Where a binding came from: the ServiceAccount's annotations, or the pod's (--pod-role-annotation). */
+export type BindingSource = 'service-account' | 'pod';
 
 export type RefusalReason = 'unknown-pod' | 'ambiguous-ip' | 'host-network' | 'unknown-service-account';
 
@@ -22,6 +29,9 @@ export function ipKey(ip: string): string {
 }
 export function serviceAccountWaitKey(namespace: string, name: string): string {
   return `sa:${serviceAccountKey(namespace, name)}`;
+}
+export function namespaceWaitKey(name: string): string {
+  return `ns:${name}`;
 }
 /** Notified whenever the ServiceAccount watch moves forward (every event and bookmark). */
 export const SERVICE_ACCOUNT_PROGRESS_KEY = 'sa-progress';
@@ -36,6 +46,13 @@ export interface ResolverDeps {
   readonly catchUp?: ServiceAccountCatchUp;
   /** When given, a role is served from a pod cache that may have missed changes only after a consistent read. */
   readonly podGuard?: Pick<PodCacheGuard, 'live' | 'check'>;
+  /**
+   * --namespace-restrictions: whether the pod's Namespace permits a role (undefined while the Namespace is not known:
+   * the request waits for it). Every binding, ServiceAccount or pod, goes through it.
+   */
+  readonly policy?: { decide(namespace: string, roleArn: string): PolicyDecision | undefined };
+  /** --pod-role-annotation: the pod's own binding, used only when its ServiceAccount has no role annotation. */
+  readonly podRoles?: PodRoleBindings;
 }
 
 /**
@@ -98,6 +115,18 @@ export async function resolveCaller(deps: ResolverDeps, ip: string, signal: Abor
   }
 }
 
+/** A resolution that names the caller's role. */
+export type RoleResolution = Extract<Resolution, { readonly kind: 'role' }>;
+
+/**
+ * The caller's role when resolveCaller would answer it at once from the caches (no wait, no confirmation with the
+ * API server); undefined for every other case, which must go through resolveCaller. Same rules: one step of it.
+ */
+export function roleNow(deps: ResolverDeps, ip: string): RoleResolution | undefined {
+  const step = resolveNow(deps, ip);
+  return step.kind === 'role' && (!deps.podGuard || deps.podGuard.live) ? step : undefined;
+}
+
 type Step = Resolution | { readonly kind: 'wait'; readonly key: string; readonly otherwise: Resolution & { readonly pod?: PodRecord } };
 
 /** The pod and answer of a step that would tell the caller it has no role; undefined for any other step. */
@@ -105,6 +134,7 @@ function negativeAnswer(step: Step): { readonly pod: PodRecord; readonly answer:
   switch (step.kind) {
     case 'no-role':
     case 'invalid-role':
+    case 'denied':
       return { pod: step.pod, answer: step };
     case 'wait':
       return step.otherwise.kind === 'refused' && step.otherwise.reason === 'unknown-service-account' && step.otherwise.pod
@@ -136,12 +166,24 @@ function resolveNow(deps: ResolverDeps, ip: string): Step {
       otherwise: { kind: 'refused', reason: 'unknown-service-account', pod },
     };
   }
-  switch (sa.binding.kind) {
+  // The ServiceAccount's annotation wins; the pod's is used only when the ServiceAccount has none (an invalid one
+  // stays invalid: no fallback).
+  const podBinding = sa.binding.kind === 'none' ? deps.podRoles?.bindingOf(pod) : undefined;
+  const binding = podBinding ?? sa.binding;
+  const source: BindingSource = podBinding ? 'pod' : 'service-account';
+  switch (binding.kind) {
     case 'none':
       return { kind: 'no-role', pod };
     case 'invalid':
-      return { kind: 'invalid-role', pod, reason: sa.binding.reason };
+      return { kind: 'invalid-role', pod, reason: binding.reason, ...(podBinding ? { source } : {}) };
     case 'role':
-      return { kind: 'role', pod, binding: sa.binding };
+      break;
   }
+  if (!deps.policy) return { kind: 'role', pod, binding };
+  const decision = deps.policy.decide(pod.namespace, binding.roleArn);
+  if (decision === undefined) {
+    const reason = `namespace ${pod.namespace} is not known (yet), so no role is permitted there (--namespace-restrictions)`;
+    return { kind: 'wait', key: namespaceWaitKey(pod.namespace), otherwise: { kind: 'denied', pod, roleArn: binding.roleArn, reason, source } };
+  }
+  return decision.permitted ? { kind: 'role', pod, binding } : { kind: 'denied', pod, roleArn: binding.roleArn, reason: decision.reason, source };
 }

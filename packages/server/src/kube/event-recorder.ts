@@ -7,8 +7,11 @@ export interface ObjectRef {
   readonly uid: string;
 }
 
-/** An event on a pod (the usual case), or on a ServiceAccount. */
-export type EventSubject = { readonly pod: ObjectRef } | { readonly serviceAccount: ObjectRef };
+/** An event on a pod (the usual case), on a ServiceAccount, or on a Namespace (cluster-scoped: no namespace of its own). */
+export type EventSubject =
+  | { readonly pod: ObjectRef }
+  | { readonly serviceAccount: ObjectRef }
+  | { readonly namespaceObject: { readonly name: string; readonly uid: string } };
 
 export type EventToRecord = EventSubject & {
   readonly type: 'Normal' | 'Warning';
@@ -27,7 +30,7 @@ export interface CoreEvent {
   readonly apiVersion: 'v1';
   readonly kind: 'Event';
   readonly metadata: { readonly name: string; readonly namespace: string };
-  readonly involvedObject: { readonly apiVersion: 'v1'; readonly kind: 'Pod' | 'ServiceAccount' } & ObjectRef;
+  readonly involvedObject: { readonly apiVersion: 'v1'; readonly kind: 'Pod' | 'ServiceAccount' | 'Namespace' } & ObjectRef;
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly message: string;
@@ -103,7 +106,7 @@ export class KubeEventRecorder implements EventRecorder {
 
   record(event: EventToRecord): void {
     if (this.#stopped) return;
-    const [kind, ref] = 'pod' in event ? (['Pod', event.pod] as const) : (['ServiceAccount', event.serviceAccount] as const);
+    const [kind, ref] = subjectOf(event);
     const key = `${kind}/${ref.namespace}/${ref.name}/${ref.uid}/${event.type}/${event.reason}`;
     const now = this.#o.clock.now();
     const message = event.message.length > MAX_MESSAGE ? `${event.message.slice(0, MAX_MESSAGE - 3)}...` : event.message;
@@ -121,7 +124,8 @@ export class KubeEventRecorder implements EventRecorder {
     const body: CoreEvent = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name, namespace: ref.namespace },
+      // Events about a cluster-scoped object live in "default" (as client-go's recorder writes them).
+      metadata: { name, namespace: ref.namespace || 'default' },
       involvedObject: { apiVersion: 'v1', kind, namespace: ref.namespace, name: ref.name, uid: ref.uid },
       type: event.type,
       reason: event.reason,
@@ -184,6 +188,12 @@ export class KubeEventRecorder implements EventRecorder {
     entry.timer?.cancel();
     this.#entries.delete(key);
   }
+}
+
+function subjectOf(event: EventSubject): readonly ['Pod' | 'ServiceAccount' | 'Namespace', ObjectRef] {
+  if ('pod' in event) return ['Pod', event.pod];
+  if ('serviceAccount' in event) return ['ServiceAccount', event.serviceAccount];
+  return ['Namespace', { namespace: '', name: event.namespaceObject.name, uid: event.namespaceObject.uid }];
 }
 
 function iso(ms: number): string {

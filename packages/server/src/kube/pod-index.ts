@@ -20,6 +20,8 @@ export interface IndexListener {
   progress?(resourceVersion: string): void;
   /** From the reflector: a watch stream opened (true) or ended (false). */
   connected?(open: boolean): void;
+  /** A pod with a --pod-role-annotation appeared, changed or went away, or lost the annotation (compatibility mode). */
+  annotatedPodChanged?(record: PodRecord | undefined, previous: PodRecord | undefined): void;
 }
 
 /**
@@ -31,9 +33,12 @@ export class PodIndex implements ReflectorSink {
   readonly #byIp = new Map<string, PodRecord | PodRecord[]>();
   readonly #strings = new StringInterner();
   readonly #listener: IndexListener;
+  readonly #roleAnnotation: string | undefined;
 
-  constructor(listener: IndexListener) {
+  /** `roleAnnotation`: the --pod-role-annotation key, whose value the records then keep (compatibility mode). */
+  constructor(listener: IndexListener, options: { readonly roleAnnotation?: string | undefined } = {}) {
     this.#listener = listener;
+    this.#roleAnnotation = options.roleAnnotation;
   }
 
   get size(): number {
@@ -88,7 +93,7 @@ export class PodIndex implements ReflectorSink {
     const phase = (obj as { status?: { phase?: string } }).status?.phase;
     // A pod that has finished never gets credentials again: it leaves the index (and its IP) at once.
     if (phase !== undefined && isTerminalPhase(phase)) this.#remove(obj.metadata?.uid ?? '');
-    else this.#put(projectPod(obj, this.#strings));
+    else this.#put(projectPod(obj, this.#strings, this.#roleAnnotation));
   }
 
   #put(record: PodRecord): void {
@@ -107,6 +112,7 @@ export class PodIndex implements ReflectorSink {
     const changed = new Set([...(old?.podIPs ?? []), ...record.podIPs]);
     for (const ip of changed) this.#listener.ipChanged(ip);
     if (record.hostNetwork || old?.hostNetwork) this.#listener.hostNetworkPodChanged?.(record, old);
+    if (record.roleAnnotation !== undefined || old?.roleAnnotation !== undefined) this.#listener.annotatedPodChanged?.(record, old);
     if (watchAmbiguity) this.#reportAmbiguity(record, before);
   }
 
@@ -118,6 +124,7 @@ export class PodIndex implements ReflectorSink {
     releasePod(old, this.#strings);
     for (const ip of old.podIPs) this.#listener.ipChanged(ip);
     if (old.hostNetwork) this.#listener.hostNetworkPodChanged?.(undefined, old);
+    if (old.roleAnnotation !== undefined) this.#listener.annotatedPodChanged?.(undefined, old);
   }
 
   #unindex(record: PodRecord): void {

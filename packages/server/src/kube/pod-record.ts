@@ -15,6 +15,8 @@ export interface PodRecord {
   /** deletionTimestamp is set: the pod is in its grace period. */
   readonly terminating: boolean;
   readonly resourceVersion: string;
+  /** The --pod-role-annotation value (compatibility mode only; undefined when off or absent). */
+  readonly roleAnnotation?: string | undefined;
 }
 
 /** Pods in a terminal phase never get credentials: the API server leaves them out of lists and watches. */
@@ -60,7 +62,6 @@ class CompactPodRecord implements PodRecord {
     this.#ips = fields.ips;
     this.#bits = fields.bits;
     this.#version = fields.version;
-    Object.freeze(this);
   }
 
   get podIPs(): readonly string[] {
@@ -78,6 +79,26 @@ class CompactPodRecord implements PodRecord {
   get resourceVersion(): string {
     return String(this.#version);
   }
+  get roleAnnotation(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A pod with a --pod-role-annotation (compatibility mode): one more (interned) field, on these records only, so that
+ * pods without the annotation, and every pod while the mode is off, cost nothing more.
+ */
+class AnnotatedPodRecord extends CompactPodRecord {
+  readonly #role: string;
+
+  constructor(fields: ConstructorParameters<typeof CompactPodRecord>[0], role: string) {
+    super(fields);
+    this.#role = role;
+  }
+
+  override get roleAnnotation(): string {
+    return this.#role;
+  }
 }
 
 interface PodShape {
@@ -85,8 +106,11 @@ interface PodShape {
   status?: { phase?: string; podIP?: string; podIPs?: Array<{ ip?: string }> };
 }
 
-/** Projects a Pod (as listed or watched) to its record; repeated names go through `strings` when given. */
-export function projectPod(obj: KubeObject, strings?: StringInterner): PodRecord {
+/**
+ * Projects a Pod (as listed or watched) to its record; repeated names go through `strings` when given. With
+ * `roleAnnotation` (the --pod-role-annotation key) the annotation's value is kept, interned.
+ */
+export function projectPod(obj: KubeObject, strings?: StringInterner, roleAnnotation?: string): PodRecord {
   const pod = obj as KubeObject & PodShape;
   const ips: string[] = [];
   for (const entry of pod.status?.podIPs ?? []) if (entry.ip && !ips.includes(entry.ip)) ips.push(entry.ip);
@@ -98,7 +122,7 @@ export function projectPod(obj: KubeObject, strings?: StringInterner): PodRecord
     (obj.metadata?.deletionTimestamp ? TERMINATING : 0);
   const rv = obj.metadata?.resourceVersion ?? '';
   const intern = (s: string): string => (strings ? strings.intern(s) : s);
-  return new CompactPodRecord({
+  const fields = {
     uid: obj.metadata?.uid ?? '',
     namespace: intern(obj.metadata?.namespace ?? ''),
     name: obj.metadata?.name ?? '',
@@ -107,7 +131,10 @@ export function projectPod(obj: KubeObject, strings?: StringInterner): PodRecord
     ips: ips.length === 1 ? ips[0]! : Object.freeze(ips),
     bits,
     version: NUMERIC_VERSION.test(rv) ? Number(rv) : rv,
-  });
+  };
+  const role = roleAnnotation === undefined ? undefined : obj.metadata?.annotations?.[roleAnnotation];
+  // Frozen here rather than in the constructor, so that the subclass can set its field first.
+  return Object.freeze(role === undefined ? new CompactPodRecord(fields) : new AnnotatedPodRecord(fields, intern(role)));
 }
 
 /** Gives back the interned names of a record that leaves the index. */
@@ -115,6 +142,7 @@ export function releasePod(record: PodRecord, strings: StringInterner): void {
   strings.release(record.namespace);
   strings.release(record.serviceAccountName);
   strings.release(record.nodeName);
+  if (record.roleAnnotation !== undefined) strings.release(record.roleAnnotation);
 }
 
 export function isTerminalPhase(phase: string): boolean {

@@ -72,3 +72,16 @@ test('terminal phases and the field selector that leaves them out', (t) => {
   t.false(isTerminalPhase('Running'));
   t.is(POD_FIELD_SELECTOR, 'status.phase!=Succeeded,status.phase!=Failed');
 });
+
+test('--pod-role-annotation: the value is kept (interned, released with the record) only when the key is given', (t) => {
+  const strings = new StringInterner();
+  const obj = { metadata: { uid: 'u1', name: 'p', namespace: 'ns', annotations: { 'iam.amazonaws.com/role': 'reader' } }, spec: {}, status: { phase: 'Running' } };
+  t.is(projectPod(obj, strings).roleAnnotation, undefined);
+  const record = projectPod(obj, strings, 'iam.amazonaws.com/role');
+  t.is(record.roleAnnotation, 'reader');
+  t.true(Object.isFrozen(record));
+  t.is(projectPod({ ...obj, metadata: { ...obj.metadata, annotations: {} } }, strings, 'iam.amazonaws.com/role').roleAnnotation, undefined);
+  const before = strings.size;
+  releasePod(record, strings);
+  t.is(strings.size, before - 1); // "reader" was referenced once (the first projection did not keep it)
+});
