@@ -22,6 +22,8 @@ export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, LOG_LEVELS, REDACT_PATHS } from './logger.js';
 export type { Registry, MetricsRegistryOptions } from './metrics.js';
 export { createMetricsRegistry } from './metrics.js';
+export type { HistogramSeries, BucketHistogramOptions } from './bucket-histogram.js';
+export { BucketHistogram } from './bucket-histogram.js';
 export type { ProbeResult, Probes, AuxServerOptions } from './aux-server.js';
 export { AuxServer } from './aux-server.js';
 export type { ListenOptions } from './listen.js';

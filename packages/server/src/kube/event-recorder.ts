@@ -96,6 +96,7 @@ interface Entry {
 export class KubeEventRecorder implements EventRecorder {
   readonly #o: Required<KubeEventRecorderOptions>;
   readonly #entries = new Map<string, Entry>();
+  readonly #keys = new WeakMap<EventToRecord, string>();
   readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
   #stopped = false;
@@ -107,7 +108,12 @@ export class KubeEventRecorder implements EventRecorder {
   record(event: EventToRecord): void {
     if (this.#stopped) return;
     const [kind, ref] = subjectOf(event);
-    const key = `${kind}/${ref.namespace}/${ref.name}/${ref.uid}/${event.type}/${event.reason}`;
+    // The metadata fast path reports the same (immutable) event object on every request: its key is built once.
+    let key = this.#keys.get(event);
+    if (key === undefined) {
+      key = `${kind}/${ref.namespace}/${ref.name}/${ref.uid}/${event.type}/${event.reason}`;
+      this.#keys.set(event, key);
+    }
     const now = this.#o.clock.now();
     const message = event.message.length > MAX_MESSAGE ? `${event.message.slice(0, MAX_MESSAGE - 3)}...` : event.message;
     const entry = this.#entries.get(key);

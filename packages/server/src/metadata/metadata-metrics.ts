@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BucketHistogram, type HistogramSeries } from '@iam4kube/shared';
 import type { TokenCheck } from './imds-token.js';
 
 /** What a request waited for: the cluster (its pod or ServiceAccount not seen yet) or credentials still in flight. */
@@ -35,15 +36,15 @@ export function createMetadataMetrics(registry: Registry): MetadataMetrics {
       }
     },
   });
-  const duration = new Histogram({
+  // Observed on every request: a histogram whose series are taken once per route (no label hashing per request).
+  const duration = new BucketHistogram({
     name: 'iam4kube_metadata_request_duration_seconds',
     help: 'Metadata API request latency by route, including any wait for the cluster or STS.',
     labelNames: ['route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, 15],
     registers: [registry],
   });
-  /** One labels object per route, so observing allocates nothing. */
-  const routeLabels = new Map<string, { readonly route: string }>();
+  const routeSeries = new Map<string, HistogramSeries>();
   const waits = new Histogram({
     name: 'iam4kube_metadata_wait_duration_seconds',
     help: 'Requests that waited (for their pod or ServiceAccount to be seen, or for credentials in flight): how long, by what they waited for and how the wait ended.',
@@ -71,9 +72,9 @@ export function createMetadataMetrics(registry: Registry): MetadataMetrics {
       let byStatus = pendingRequests.get(route);
       if (!byStatus) pendingRequests.set(route, (byStatus = new Map()));
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-      let labels = routeLabels.get(route);
-      if (!labels) routeLabels.set(route, (labels = { route }));
-      duration.observe(labels, seconds);
+      let series = routeSeries.get(route);
+      if (!series) routeSeries.set(route, (series = duration.series(route)));
+      series.observe(seconds);
     },
     waited(kind, outcome, seconds) {
       waits.observe({ kind, outcome }, seconds);
