@@ -85,6 +85,8 @@ if (only.has('throughput')) {
     tool,
     connections: Number(values.connections),
     durationS: Number(values.duration ?? (quick ? 3 : 10)),
+    pairRounds: quick ? 3 : 8,
+    pairS: quick ? 2 : 4,
     cpus: plan,
     extraServiceAccounts: quick ? 200 : 1000,
     log,

@@ -27,7 +27,14 @@ export function renderReport(results: BenchResults): string {
       ['target', 'scenario', 'connection', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx'],
       t.rows.map((r) => [r.target, r.scenario, r.keepAlive ? 'keep-alive' : 'close', String(Math.round(r.rps)), f(r.p50Ms), f(r.p99Ms), f(r.maxMs), String(r.errors), String(r.non2xx)]),
     ));
-    parts.push(`\nserver / baseline req/s: keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
+    const cpu = t.cpuUsPerRequest;
+    if (cpu) {
+      parts.push(`\nCPU time per request (the process, all threads; median of the rounds): keep-alive baseline ${f(cpu.keepAlive.baseline)} µs, ` +
+        `server ${f(cpu.keepAlive.server)} µs (**${f(t.ratios.cpuKeepAlive)}×** the baseline's efficiency); Connection: close baseline ${f(cpu.close.baseline)} µs, ` +
+        `server ${f(cpu.close.server)} µs (**${f(t.ratios.cpuClose)}×**). Per-round req/s ratios, keep-alive: ${t.roundRatios.keepAlive.map((r) => f(r)).join(', ')}; ` +
+        `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
+    }
+    parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
       `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
       `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +
       `extra: re-annotation at --sts-rate=1000 **${f(t.ratios.p99ReannotateVsSteady ?? Number.NaN)}×**\n`);

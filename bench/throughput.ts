@@ -12,11 +12,15 @@ import { addNamespace, addRunningPod, addServiceAccount, annotateServiceAccount,
 import type { KubeApiEmulator } from '@iam4kube/testkit';
 import { pinProcess, startBenchStack, type BenchStack } from './bench-stack.js';
 import { runLoad, type LoadResult, type LoadTool } from './load-generator.js';
+import { measurePaired, median, type PairedResult, type PairedTarget } from './paired.js';
 
 export interface ThroughputOptions {
   readonly tool: LoadTool;
   readonly connections: number;
   readonly durationS: number;
+  /** Steady server vs baseline: this many interleaved rounds of pairS seconds each. */
+  readonly pairRounds: number;
+  readonly pairS: number;
   readonly cpus: { readonly server: number | undefined; readonly load: number | undefined };
   /** ServiceAccounts (each with its own role and a pod) besides the one under load. */
   readonly extraServiceAccounts: number;
@@ -33,8 +37,12 @@ export interface ThroughputReport {
   readonly bodyBytes: number;
   readonly rows: readonly ThroughputRow[];
   readonly ratios: {
+    /** Median over interleaved rounds of server req/s / baseline req/s. */
     readonly keepAlive: number;
     readonly close: number;
+    /** Median over rounds of baseline CPU per request / server CPU per request. */
+    readonly cpuKeepAlive: number;
+    readonly cpuClose: number;
     readonly p99StsSlowVsSteady: number;
     /** The refresh scenario against the steady row of its own stack (same server flags, measured just before). */
     readonly p99RefreshVsSteady: number;
@@ -42,6 +50,8 @@ export interface ThroughputReport {
   };
   /** AssumeRole calls the STS emulator answered during the refresh row's measurement. */
   readonly refreshCallsDuringLoad: number;
+  readonly cpuUsPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
+  readonly roundRatios: Readonly<Record<'keepAlive' | 'close', readonly number[]>>;
 }
 
 const ROLE = 'bench-role';
@@ -79,11 +89,27 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
         rows.push(row);
         return row;
       };
-      const baseKa = await measure('baseline', 'steady', true);
-      const serverKa = await measure('server', 'steady', true);
+      // Steady state, server against baseline: interleaved rounds, medians (paired.ts says why).
+      const paired = async (keepAlive: boolean): Promise<PairedResult> => {
+        const target = (t: 'baseline' | 'server'): PairedTarget => {
+          const url = t === 'baseline' ? `${baseline.url}${PATH}` : `${stack.metadataUrl}${PATH}`;
+          const common = { tool: o.tool, url, connections: o.connections, keepAlive, headers: t === 'server' ? v2 : {}, cpu: o.cpus.load };
+          return { pid: t === 'baseline' ? baseline.child.pid : stack.server.child.pid, run: () => runLoad({ ...common, durationS: o.pairS }) };
+        };
+        for (const t of ['baseline', 'server'] as const) await target(t).run(); // warm-up: JIT, connection pools
+        const result = await measurePaired({ rounds: o.pairRounds, baseline: target('baseline'), server: target('server') });
+        const scenario = `steady, median of ${o.pairRounds} interleaved ${o.pairS} s rounds`;
+        for (const [t, sideOf] of [['baseline', result.baseline], ['server', result.server]] as const) {
+          rows.push({ target: t, scenario, keepAlive, ...sideOf.median, rps: median(sideOf.rps) });
+        }
+        o.log(`${keepAlive ? 'keep-alive' : 'close'}: server/baseline per round ${result.ratios.map((r) => r.toFixed(2)).join(' ')} → median ${result.ratio.toFixed(2)}; ` +
+          `CPU per request baseline ${result.baseline.cpuUsPerRequest.toFixed(1)} µs, server ${result.server.cpuUsPerRequest.toFixed(1)} µs`);
+        return result;
+      };
+      const steadyKa = await paired(true);
+      const serverKa = rows.at(-1)!;
       await measure('server', 'IMDSv1 (no token)', true);
-      const baseClose = await measure('baseline', 'steady', false);
-      const serverClose = await measure('server', 'steady', false);
+      const steadyClose = await paired(false);
       const slow = await measure('server', 'STS answers in 10 s', true, () => stsSlow(stack, o.durationS));
       const reannotated = await measure('server', `extra: ${o.extraServiceAccounts} ServiceAccounts re-annotated, --sts-rate=1000`, true, () =>
         reannotate(stack, o.extraServiceAccounts, o.durationS),
@@ -103,13 +129,20 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
           bodyBytes,
           rows,
           ratios: {
-            keepAlive: serverKa.rps / baseKa.rps,
-            close: serverClose.rps / baseClose.rps,
+            keepAlive: steadyKa.ratio,
+            close: steadyClose.ratio,
+            cpuKeepAlive: steadyKa.cpuRatio,
+            cpuClose: steadyClose.cpuRatio,
             p99StsSlowVsSteady: slow.p99Ms / serverKa.p99Ms,
             p99RefreshVsSteady: refresh.p99Ms / steadyHere.p99Ms,
             p99ReannotateVsSteady: reannotated.p99Ms / serverKa.p99Ms,
           },
           refreshCallsDuringLoad,
+          cpuUsPerRequest: {
+            keepAlive: { baseline: steadyKa.baseline.cpuUsPerRequest, server: steadyKa.server.cpuUsPerRequest },
+            close: { baseline: steadyClose.baseline.cpuUsPerRequest, server: steadyClose.server.cpuUsPerRequest },
+          },
+          roundRatios: { keepAlive: steadyKa.ratios, close: steadyClose.ratios },
         };
       } finally {
         await refreshing.stack.stop();
