@@ -23,9 +23,8 @@ import {
  *                                                                  ├─► server-b 10.200.3.2:8181
  *                                                                  └─► imds 169.254.169.254:80 (records everything)
  *
- * The Kubernetes API emulator runs in the test process; the node namespace reaches it through a unix socket (a TCP
- * relay inside the node namespace, on the emulator's port, so the kubeconfig works as written). The pod's only route
- * is through the node, and the node has no interface but the four links above.
+ * The API emulator runs in the test process; the node namespace reaches it through a unix socket (a TCP relay in the
+ * node namespace, on the emulator's port). The pod's only route is through the node, which has only the four links.
  */
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -247,14 +246,10 @@ serial('with no endpoint the pod\'s connection is reset at once', async (t) => {
 
 serial('with no endpoint, another owner\'s redirect further down PREROUTING (an old kube2iam/kiam agent) gets nothing', async (t) => {
   // What kube2iam and kiam append to PREROUTING: the metadata address DNATed to their agent (server-a plays it).
-  const oldAgent = ['-d', `${METADATA}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', `${SERVER_A}:8181`];
-  await w.lab.run(w.ns.node, ['iptables', '-w', '-t', 'nat', '-A', 'PREROUTING', ...oldAgent]);
-  try {
-    const answer = await get(w.ns.pod, `http://${METADATA}/latest/meta-data/`, 1);
-    t.like(answer, { ok: false, curlExit: 7 }, 'still rejected: our chain ends the nat traversal before the foreign DNAT');
-  } finally {
-    await w.lab.run(w.ns.node, ['iptables', '-w', '-t', 'nat', '-D', 'PREROUTING', ...oldAgent]);
-  }
+  const rule = (op: string) => ['iptables', '-w', '-t', 'nat', op, 'PREROUTING', '-d', `${METADATA}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', `${SERVER_A}:8181`];
+  await w.lab.run(w.ns.node, rule('-A'));
+  const answer = await get(w.ns.pod, `http://${METADATA}/latest/meta-data/`, 1).finally(() => w.lab.run(w.ns.node, rule('-D')));
+  t.like(answer, { ok: false, curlExit: 7 }, 'still rejected: our chain ends the nat traversal before the foreign DNAT');
 });
 
 serial('a flushed nat table is repaired within the resync period; meanwhile pod traffic is rejected', async (t) => {
