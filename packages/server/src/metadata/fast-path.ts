@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Logger } from '@iam4kube/shared';
 import type { Credentials } from '../credentials/credentials.js';
 import type { RoleResolution } from '../identity/resolver.js';
@@ -77,7 +77,9 @@ export function createFastPath(o: FastPathOptions): FastPath {
     if (!route) return false;
     const started = o.clock.now();
     const ip = callerIp(req.socket.remoteAddress);
-    const verdict = judgeRequest(o, { route, method, ip, headers: req.headers });
+    const headers = guardHeaders(req.rawHeaders);
+    if (!headers) return false;
+    const verdict = judgeRequest(o, { route, method, ip, headers });
     // A foreign token is reported (once per key) by the Koa guard: leave it there.
     if (verdict.error || verdict.token === 'foreign') return false;
     const found = o.instant.role(ip);
@@ -109,3 +111,29 @@ export function createFastPath(o: FastPathOptions): FastPath {
     return true;
   };
 }
+
+/**
+ * The headers the guard rules read, straight from `rawHeaders`: building `req.headers` (every header, lower-cased,
+ * duplicates merged) is a measurable share of a request answered from memory, and only these four matter here. When
+ * one of them is repeated the request is left to the Koa app, which sees Node's own merging of duplicates: for a
+ * single occurrence the value is the same string Node would put in `req.headers`.
+ */
+export function guardHeaders(raw: readonly string[]): IncomingHttpHeaders | undefined {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const key = GUARD_HEADERS_BY_LENGTH[name.length];
+    if (key === undefined || name.toLowerCase() !== key) continue;
+    if (key in headers) return undefined;
+    headers[key] = raw[i + 1]!;
+  }
+  return headers;
+}
+
+/** The guard's headers by name length (all four lengths differ): one comparison for every other header. */
+const GUARD_HEADERS_BY_LENGTH: Readonly<Record<number, string>> = {
+  14: 'content-length',
+  15: 'x-forwarded-for',
+  17: 'transfer-encoding',
+  24: 'x-aws-ec2-metadata-token',
+};
