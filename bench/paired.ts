@@ -2,7 +2,8 @@
  * Side-by-side comparison on a noisy machine: the two targets are measured in many short, interleaved rounds
  * (baseline, server, baseline, server, ...), so that a slow spell of the machine (these are shared VMs: the same
  * baseline moved between 37,000 and 65,000 req/s within one minute) hits both alike, and the figure reported is the
- * median of the per-round ratios. Each run also records the CPU time the target process spent per request
+ * median of the per-round ratios. Each round is preceded by a short unmeasured load of the same target, so neither
+ * side is measured coming out of idle: what is compared is sustained load. Each run also records the CPU time the target process spent per request
  * (/proc/<pid>/stat, every thread), a second view of the same cost that does not depend on the load generator.
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import type { LoadResult } from './load-generator.js';
 
 export interface PairedTarget {
   readonly pid: number | undefined;
+  /** Load just before each measured round (not measured), so each side is measured under sustained load. */
+  warm?(): Promise<unknown>;
   run(): Promise<LoadResult>;
 }
 
@@ -38,7 +41,10 @@ export async function measurePaired(o: { readonly rounds: number; readonly basel
   for (let i = 0; i < o.rounds; i++) {
     // Alternate which goes first, so neither always follows the other.
     const order = i % 2 === 0 ? ([[o.baseline, base], [o.server, server]] as const) : ([[o.server, server], [o.baseline, base]] as const);
-    for (const [target, into] of order) into.push(await withCpu(target));
+    for (const [target, into] of order) {
+      await target.warm?.();
+      into.push(await withCpu(target));
+    }
   }
   const ratios = base.map((b, i) => server[i]!.r.rps / b.r.rps);
   const cpuRatios = base.map((b, i) => b.cpu / server[i]!.cpu);
