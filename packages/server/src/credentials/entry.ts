@@ -63,9 +63,13 @@ export function newEntry(key: string, lookup: string, request: SessionRequest, d
   };
 }
 
-/** Whether the entry's credentials may be served at `now`. */
+/**
+ * Whether the entry's credentials may be served at `now`: more than the safety margin left by the expiry the client
+ * will read, which the metadata API writes in whole seconds (rounded down, as IMDS does): so a client never sees
+ * less than the margin, even when STS (or a test) gives an expiry with milliseconds.
+ */
 export function usableAt(entry: Entry, now: number, safetyMarginMs: number): boolean {
-  return entry.current !== undefined && entry.current.expiration - now > safetyMarginMs;
+  return entry.current !== undefined && Math.floor(entry.current.expiration / 1000) * 1000 - now > safetyMarginMs;
 }
 
 export function entryState(entry: Entry, now: number, safetyMarginMs: number): EntryState {
