@@ -1,5 +1,5 @@
 import type { PolicyDecision } from '../identity/namespace-policy.js';
-import type { AnnotatedPod, PodRoleBindings } from '../identity/pod-role-binding.js';
+import { podBindingUnder, type AnnotatedPod, type PodRoleBindings } from '../identity/pod-role-binding.js';
 import type { RoleBinding } from '../identity/role-binding.js';
 import { sessionKey, sessionRequestFor, type SessionOptions, type SessionRequest } from './session-request.js';
 
@@ -87,8 +87,8 @@ export class RetainedSessions {
 
   #syncPod(pod: AnnotatedPodRef): void {
     const sa = this.#o.serviceAccount(pod.namespace, pod.serviceAccountName);
-    // The ServiceAccount's annotation wins; a hostNetwork pod is never served.
-    const binding = sa?.binding.kind === 'none' && !pod.hostNetwork ? this.#o.podRoles?.bindingOf(pod) : undefined;
+    // A hostNetwork pod is never served.
+    const binding = sa && !pod.hostNetwork ? podBindingUnder(sa.binding, pod, this.#o.podRoles) : undefined;
     const wanted =
       sa && binding?.kind === 'role' && this.#permitted(pod.namespace, binding.roleArn)
         ? sessionRequestFor({ namespace: pod.namespace, name: pod.serviceAccountName, uid: sa.uid }, binding, this.#o.options)

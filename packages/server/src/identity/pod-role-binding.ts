@@ -69,6 +69,15 @@ export interface PodRoleBindings {
   bindingOf(pod: AnnotatedPod): RoleBinding | undefined;
 }
 
+/**
+ * The precedence between the two annotations, in one place for the resolver and the prefetch: the pod annotation's
+ * binding only when the pod's ServiceAccount has no role annotation at all; undefined otherwise (the ServiceAccount's
+ * binding decides, an invalid one included: no fallback).
+ */
+export function podBindingUnder(serviceAccountBinding: RoleBinding, pod: AnnotatedPod, podRoles: PodRoleBindings | undefined): RoleBinding | undefined {
+  return serviceAccountBinding.kind === 'none' ? podRoles?.bindingOf(pod) : undefined;
+}
+
 /** How many distinct (namespace, ServiceAccount, value) bindings are kept parsed before the memo starts over. */
 const MEMO_LIMIT = 10_000;
 

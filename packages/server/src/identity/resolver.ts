@@ -6,7 +6,7 @@ import type { RoleBinding } from './role-binding.js';
 import type { ServiceAccountCatchUp } from './service-account-catch-up.js';
 import type { PodCacheGuard } from './pod-cache-guard.js';
 import type { PolicyDecision } from './namespace-policy.js';
-import type { PodRoleBindings } from './pod-role-binding.js';
+import { podBindingUnder, type PodRoleBindings } from './pod-role-binding.js';
 
 export type RoleOf<B> = B extends { kind: 'role' } ? B : never;
 
@@ -166,9 +166,7 @@ function resolveNow(deps: ResolverDeps, ip: string): Step {
       otherwise: { kind: 'refused', reason: 'unknown-service-account', pod },
     };
   }
-  // The ServiceAccount's annotation wins; the pod's is used only when the ServiceAccount has none (an invalid one
-  // stays invalid: no fallback).
-  const podBinding = sa.binding.kind === 'none' ? deps.podRoles?.bindingOf(pod) : undefined;
+  const podBinding = podBindingUnder(sa.binding, pod, deps.podRoles);
   const binding = podBinding ?? sa.binding;
   const source: BindingSource = podBinding ? 'pod' : 'service-account';
   switch (binding.kind) {
