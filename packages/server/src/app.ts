@@ -5,7 +5,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import {
   AuxServer,
   Reflector,
-  createKubeListWatcher,
   createLogger,
   createMetricsRegistry,
   loadKubeConfig,
@@ -19,15 +18,12 @@ import type { ServerConfig } from './config.js';
 import { KeyedWaiters } from './identity/keyed-waiters.js';
 import { POD_CACHE_LIVE_KEY, SERVICE_ACCOUNT_PROGRESS_KEY, ipKey, resolveCaller, roleNow, serviceAccountWaitKey } from './identity/resolver.js';
 import { PodCacheGuard } from './identity/pod-cache-guard.js';
-import { createPodReader } from './kube/pod-reader.js';
 import { IdentityWarnings } from './identity/identity-warnings.js';
 import { ServiceAccountCatchUp } from './identity/service-account-catch-up.js';
 import { PodIndex } from './kube/pod-index.js';
 import { POD_FIELD_SELECTOR } from './kube/pod-record.js';
 import { NodeIndex } from './kube/node-index.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
-import { createKubeEventWriter } from './kube/kube-event-writer.js';
-import { createServiceAccountProbe } from './kube/service-account-probe.js';
 import { ServiceAccountIndex, type ServiceAccountRecord } from './kube/service-account-index.js';
 import { NamespaceIndex } from './kube/namespace-index.js';
 import { namespaceWaitKey } from './identity/resolver.js';
@@ -37,6 +33,9 @@ import { ROLE_NOT_PERMITTED_REASON, type PodEventRecorder } from './metadata/pod
 import { createCredentialsEngine } from './credentials/engine.js';
 import type { Assumer, Limiter } from './credentials/credentials.js';
 import { createMetadataListener } from './metadata/request-listener.js';
+import { createStsAssumer } from './credentials/sts-assumer.js';
+import { inlineOutbound, type Outbound } from './outbound/outbound.js';
+import { startOutboundThread } from './outbound/outbound-thread.js';
 import type { InstantAnswers } from './metadata/fast-path.js';
 import { createMetadataMetrics } from './metadata/metadata-metrics.js';
 import { createTokenSigner } from './metadata/imds-token.js';
@@ -70,14 +69,24 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, base: { app: 'iam4kube-server' }, ...(overrides.logStream ? { stream: overrides.logStream } : {}) });
   const registry = createMetricsRegistry();
+  // Checked here first, so a bad kubeconfig is the usual one-line configuration error.
   const kubeConfig = overrides.kubeConfig ?? loadKubeConfig({ path: config.kubeconfig, context: config.kubeContext });
   if (config.tokenKeyFile === undefined) logger.warn('no --token-key-file: IMDSv2 tokens issued here are valid on this replica only');
   const tokens = createTokenSigner(config.tokenKeyFile === undefined ? {} : { key: readTokenKey(config.tokenKeyFile) });
 
+  // Kubernetes API and STS calls: on a thread of their own in production (outbound/outbound.ts says why); inline when a
+  // test injects the KubeConfig or the Assumer.
+  const thread =
+    overrides.kubeConfig || overrides.assumer
+      ? undefined
+      : await startOutboundThread({ kubeconfig: config.kubeconfig, kubeContext: config.kubeContext, stsRegion: config.stsRegion, stsEndpoint: config.stsEndpoint }, logger);
+  const outbound: Outbound =
+    thread?.outbound ?? inlineOutbound(kubeConfig, overrides.assumer ?? createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() }));
+
   const waiters = new KeyedWaiters();
   // Kubernetes Events (best effort, deduplicated); the identity engine reports cluster states that leave a pod
   // without its role (docs/identity.md), the metadata API what happens to requests.
-  const events = new KubeEventRecorder({ writer: createKubeEventWriter(kubeConfig), clock, logger, component: 'iam4kube-server', instance: hostname() });
+  const events = new KubeEventRecorder({ writer: outbound.events, clock, logger, component: 'iam4kube-server', instance: hostname() });
   const warnings = new IdentityWarnings({ events, logger, serviceAccounts: { get: (namespace, name) => serviceAccounts.get(namespace, name) } });
   // --namespace-restrictions and --pod-role-annotation (docs/identity.md): Namespace role policies, parsed once per
   // Namespace change and consulted by the resolver and the prefetch alike, and pods' own role annotations.
@@ -106,7 +115,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     },
   };
   // While the pod watch is not live, a role is served only after the API server confirms the pod still holds the IP.
-  const podGuard = new PodCacheGuard({ reader: createPodReader(kubeConfig), clock, logger, onLive: () => waiters.notify(POD_CACHE_LIVE_KEY) });
+  const podGuard = new PodCacheGuard({ reader: outbound.pods, clock, logger, onLive: () => waiters.notify(POD_CACHE_LIVE_KEY) });
   const pods = new PodIndex({
     ipChanged: (ip) => waiters.notify(ipKey(ip)),
     ambiguousIp: (ip, found) => warnings.ambiguousIp(ip, found),
@@ -126,7 +135,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     serviceAccount: (namespace, name) => serviceAccounts.get(namespace, name),
     ...(namespaces ? { policy: namespaces } : {}),
     ...(podRoles ? { podRoles } : {}),
-    ...(overrides.assumer ? { assumer: overrides.assumer } : {}),
+    assumer: outbound.sts,
     ...(overrides.limiter ? { limiter: overrides.limiter } : {}),
   });
   const serviceAccounts = new ServiceAccountIndex({
@@ -142,20 +151,20 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     new Reflector({
       name: 'pods',
       // Pods in a terminal phase never get credentials; the API server can leave them out.
-      source: createKubeListWatcher(kubeConfig, { path: '/api/v1/pods', fieldSelector: POD_FIELD_SELECTOR }),
+      source: outbound.listWatcher({ path: '/api/v1/pods', fieldSelector: POD_FIELD_SELECTOR }),
       sink: pods,
       clock,
       logger,
     }),
     // ServiceAccounts and Nodes: annotations and labels are all we read, so metadata only (PartialObjectMetadata).
-    new Reflector({ name: 'serviceaccounts', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: serviceAccounts, clock, logger }),
-    new Reflector({ name: 'nodes', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/nodes', metadataOnly: true }), sink: nodes, clock, logger }),
+    new Reflector({ name: 'serviceaccounts', source: outbound.listWatcher({ path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: serviceAccounts, clock, logger }),
+    new Reflector({ name: 'nodes', source: outbound.listWatcher({ path: '/api/v1/nodes', metadataOnly: true }), sink: nodes, clock, logger }),
     // --namespace-restrictions: Namespaces, metadata only; readiness waits for their first list like the others.
-    ...(namespaces ? [new Reflector({ name: 'namespaces', source: createKubeListWatcher(kubeConfig, { path: '/api/v1/namespaces', metadataOnly: true }), sink: namespaces, clock, logger })] : []),
+    ...(namespaces ? [new Reflector({ name: 'namespaces', source: outbound.listWatcher({ path: '/api/v1/namespaces', metadataOnly: true }), sink: namespaces, clock, logger })] : []),
   ];
   const serviceAccountReflector = reflectors[1]!;
   const catchUp = new ServiceAccountCatchUp({
-    probe: createServiceAccountProbe(kubeConfig),
+    probe: outbound.serviceAccounts,
     watchedVersion: () => serviceAccountReflector.resourceVersion,
     clock,
     logger,
@@ -191,12 +200,18 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     port: config.auxPort,
     registry,
     probes: {
-      health: () => ({ ok: true }),
+      health: () => ({ ok: thread?.alive() ?? true }),
       ready: readiness,
     },
   });
 
-  const auxAddress = await aux.start();
+  let auxAddress: AddressInfo;
+  try {
+    auxAddress = await aux.start();
+  } catch (err) {
+    await thread?.stop();
+    throw err;
+  }
   for (const r of reflectors) r.start();
   let metadataAddress: AddressInfo;
   try {
@@ -205,6 +220,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     metadataAddress = await http.start();
   } catch (err) {
     await Promise.all(reflectors.map((r) => r.stop()));
+    await thread?.stop();
     await aux.stop();
     throw err;
   }
@@ -227,6 +243,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await Promise.all(reflectors.map((r) => r.stop()));
       await credentials.stop();
       await events.stop();
+      await thread?.stop();
       await aux.stop();
     },
   };
