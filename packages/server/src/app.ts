@@ -178,7 +178,7 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   };
   const metadataMetrics = createMetadataMetrics(registry);
   // Answers already in memory, for the metadata API's synchronous fast path (metadata/fast-path.ts).
-  const instant: InstantAnswers = { role: (ip) => roleNow(resolverDeps, ip), credentials: (binding) => credentials.store.peek(binding) };
+  const instant: InstantAnswers = { role: (ip) => roleNow(resolverDeps, ip), credentials: (binding, now) => credentials.store.peek(binding, now) };
   const metadataListener = createMetadataListener({ kernel, instant, tokens, clock, logger, metrics: metadataMetrics, waitTimeoutMs: config.waitTimeout, imdsV1: config.imdsV1, events: requestEvents });
   // In-flight requests end by their own wait deadline; the bound only cuts connections that outlive it.
   const http = new MetadataServer({

@@ -63,6 +63,8 @@ export class CredentialStore {
   readonly #o: CredentialStoreOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #byLookup = new Map<string, Entry>();
+  /** The lookup key of each binding object seen by peek() (bindings live as long as their ServiceAccount revision). */
+  readonly #lookupKeys = new WeakMap<SessionLookup, string>();
   readonly #random: () => number;
   readonly #metrics: StoreMetrics;
 
@@ -107,15 +109,22 @@ export class CredentialStore {
     return waitFor(entry, signal);
   }
 
-  /** What get() answers at once (usable credentials, low life reported), without waiting: the metadata fast path. */
-  peek(lookup: SessionLookup): Credentials | undefined {
-    const entry = this.#byLookup.get(lookupKey(lookup));
-    return entry && this.#serve(entry);
+  /**
+   * What get() answers at once (usable credentials, low life reported), without waiting: the metadata fast path,
+   * which passes the time it read for the request (the store's clock otherwise).
+   */
+  peek(lookup: SessionLookup, now?: number): Credentials | undefined {
+    let key = this.#lookupKeys.get(lookup);
+    if (key === undefined) {
+      key = lookupKey(lookup);
+      this.#lookupKeys.set(lookup, key);
+    }
+    const entry = this.#byLookup.get(key);
+    return entry && this.#serve(entry, now);
   }
 
   /** The entry's credentials if they may be served now (reporting a low life); undefined when they may not. */
-  #serve(entry: Entry): Credentials | undefined {
-    const now = this.#o.clock.now();
+  #serve(entry: Entry, now = this.#o.clock.now()): Credentials | undefined {
     if (!usableAt(entry, now, this.#o.safetyMarginMs)) return undefined;
     const credentials = entry.current!;
     if (credentials.expiration - now < this.#o.refreshBeforeMs) this.#servedLowLife(entry, credentials.expiration - now);

@@ -15,8 +15,11 @@ import { judgeRequest, type ImdsV1Policy } from './request-guard.js';
 export interface InstantAnswers {
   /** The caller's role, when the caches name it now with nothing to wait for or confirm. */
   role(ip: string): RoleResolution | undefined;
-  /** The credentials the store hands out at once (reporting a low life as it does); undefined when one must wait. */
-  credentials(binding: RoleResolution['binding']): Credentials | undefined;
+  /**
+   * The credentials the store hands out at once (reporting a low life as it does) at `now`, the time read for the
+   * request; undefined when one must wait.
+   */
+  credentials(binding: RoleResolution['binding'], now: number): Credentials | undefined;
 }
 
 export interface FastPathOptions {
@@ -49,7 +52,12 @@ const MAX_PATHS = 1024;
  */
 export function createFastPath(o: FastPathOptions): FastPath {
   const routes = new Map<string, Route>();
+  // The last path asked for, checked first: a client asks for the same path over and over, and comparing two strings
+  // costs less than hashing a new one.
+  let lastUrl = '';
+  let lastRoute: Route | undefined;
   const routeOf = (url: string): Route | undefined => {
+    if (url === lastUrl) return lastRoute;
     let route = routes.get(url);
     if (route === undefined) {
       route = routeOfPath(url);
@@ -57,6 +65,8 @@ export function createFastPath(o: FastPathOptions): FastPath {
       if (routes.size >= MAX_PATHS) routes.clear();
       routes.set(url, route);
     }
+    lastUrl = url;
+    lastRoute = route;
     return route;
   };
   /** The RoleFound event of a pod and binding, built once (the recorder counts every report). */
@@ -79,7 +89,7 @@ export function createFastPath(o: FastPathOptions): FastPath {
     const ip = callerIp(req.socket.remoteAddress);
     const headers = guardHeaders(req.rawHeaders);
     if (!headers) return false;
-    const verdict = judgeRequest(o, { route, method, ip, headers });
+    const verdict = judgeRequest(o, { route, method, ip, headers, now: started });
     // A foreign token is reported (once per key) by the Koa guard: leave it there.
     if (verdict.error || verdict.token === 'foreign') return false;
     const found = o.instant.role(ip);
@@ -89,7 +99,7 @@ export function createFastPath(o: FastPathOptions): FastPath {
     if (listing) answer = o.rendered.text(found.binding.roleName);
     else {
       if (found.binding.roleName !== route.role) return false;
-      const credentials = o.instant.credentials(found.binding);
+      const credentials = o.instant.credentials(found.binding, started);
       if (!credentials) return false;
       answer = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
     }

@@ -44,6 +44,13 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
   // the same token with every request for hours). Bounded: past the size, the oldest is forgotten.
   const verified = new Map<string, number>();
   const cacheSize = options.cacheSize ?? 10_000;
+  // The last valid token of each caller IP, checked first: the IP string is the socket's own (its hash is computed
+  // once), and comparing the token with the remembered one costs less than hashing IP and token together.
+  const lastByIp = new Map<string, { readonly token: string; readonly expiredFrom: number }>();
+  const remember = (ip: string, token: string, expiredFrom: number): void => {
+    if (lastByIp.size >= cacheSize && !lastByIp.has(ip)) lastByIp.delete(lastByIp.keys().next().value!);
+    lastByIp.set(ip, { token, expiredFrom });
+  };
   return {
     keyId,
     issue(callerIp, ttlSeconds, nowMs) {
@@ -53,10 +60,18 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
     },
     verify(token, callerIp, nowMs) {
       if (token.length > MAX_TOKEN_LENGTH) return 'invalid';
+      const last = lastByIp.get(callerIp);
+      if (last !== undefined && last.token === token) {
+        if (last.expiredFrom > nowMs) return 'valid';
+        lastByIp.delete(callerIp);
+      }
       const seen = `${callerIp} ${token}`;
       const remembered = verified.get(seen);
       if (remembered !== undefined) {
-        if (remembered > nowMs) return 'valid';
+        if (remembered > nowMs) {
+          remember(callerIp, token, remembered);
+          return 'valid';
+        }
         verified.delete(seen);
         return 'expired';
       }
@@ -70,6 +85,7 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
       if (expiredFrom <= nowMs) return 'expired';
       if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
       verified.set(seen, expiredFrom);
+      remember(callerIp, token, expiredFrom);
       return 'valid';
     },
   };

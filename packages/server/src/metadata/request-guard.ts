@@ -73,6 +73,8 @@ export interface RequestFacts {
   readonly method: string | undefined;
   readonly ip: string;
   readonly headers: IncomingHttpHeaders;
+  /** The time read for this request; the clock's now when absent. */
+  readonly now?: number;
 }
 
 /** What the rules decided: refused with `error`, or let through; `token` is the verdict on a presented token. */
@@ -103,7 +105,7 @@ export function judgeRequest(o: Pick<GuardOptions, 'tokens' | 'clock' | 'imdsV1'
   const token = header(r.headers, 'x-aws-ec2-metadata-token');
   if (token === '') return o.imdsV1 === 'disabled' ? { error: UNAUTHORIZED } : PASS;
   if (forwarded) return { error: FORBIDDEN };
-  const check = o.tokens.verify(token, r.ip, o.clock.now());
+  const check = o.tokens.verify(token, r.ip, r.now ?? o.clock.now());
   if (check === 'valid' || (check === 'foreign' && o.imdsV1 !== 'disabled')) return { token: check };
   return { error: UNAUTHORIZED, token: check };
 }

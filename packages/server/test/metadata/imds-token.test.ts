@@ -78,3 +78,17 @@ test('the memory of valid tokens is bounded: the oldest is forgotten, and checke
   const tokens = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => [signer.issue(ip, 60, NOW), ip] as const);
   for (let round = 0; round < 3; round++) for (const [token, ip] of tokens) t.is(signer.verify(token, ip, NOW), 'valid');
 });
+
+test('two tokens of one caller, used in turn: each keeps its own verdict and expiry', (t) => {
+  const signer = createTokenSigner({ skewToleranceMs: 0 });
+  const short = signer.issue('10.0.0.5', 10, NOW);
+  const long = signer.issue('10.0.0.5', 60, NOW);
+  for (let i = 0; i < 3; i++) {
+    t.is(signer.verify(short, '10.0.0.5', NOW), 'valid');
+    t.is(signer.verify(long, '10.0.0.5', NOW), 'valid');
+  }
+  t.is(signer.verify(long, '10.0.0.5', NOW + 20_000), 'valid');
+  t.is(signer.verify(short, '10.0.0.5', NOW + 20_000), 'expired');
+  t.is(signer.verify(long, '10.0.0.5', NOW + 20_000), 'valid', 'the expired one did not take the other with it');
+  t.is(signer.verify(long, '10.0.0.6', NOW + 20_000), 'invalid', 'bound to its caller, remembered or not');
+});
