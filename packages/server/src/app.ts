@@ -33,7 +33,6 @@ import { ROLE_NOT_PERMITTED_REASON, type PodEventRecorder } from './metadata/pod
 import { createCredentialsEngine } from './credentials/engine.js';
 import type { Assumer, Limiter } from './credentials/credentials.js';
 import { createMetadataListener } from './metadata/request-listener.js';
-import { createStsAssumer } from './credentials/sts-assumer.js';
 import { inlineOutbound, type Outbound } from './outbound/outbound.js';
 import { startOutboundThread } from './outbound/outbound-thread.js';
 import type { InstantAnswers } from './metadata/fast-path.js';
@@ -81,7 +80,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       ? undefined
       : await startOutboundThread({ kubeconfig: config.kubeconfig, kubeContext: config.kubeContext, stsRegion: config.stsRegion, stsEndpoint: config.stsEndpoint }, logger);
   const outbound: Outbound =
-    thread?.outbound ?? inlineOutbound(kubeConfig, overrides.assumer ?? createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() }));
+    thread?.outbound ??
+    // Only the outbound thread needs the AWS SDK otherwise: the main thread loads it for this case alone.
+    inlineOutbound(kubeConfig, overrides.assumer ?? (await import('./credentials/sts-assumer.js')).createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() }));
 
   const waiters = new KeyedWaiters();
   // Kubernetes Events (best effort, deduplicated); the identity engine reports cluster states that leave a pod

@@ -11,7 +11,6 @@ import { RetainedSessions, type AnnotatedPodRef, type BoundServiceAccount } from
 import type { SessionLookup, SessionOptions } from './session-request.js';
 import { SAFETY_MARGIN_MS, resolveSessionTiming } from './session-timing.js';
 import { instrumentAssumer } from './sts-metrics.js';
-import { createStsAssumer } from './sts-assumer.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -42,7 +41,8 @@ export interface CredentialsEngineOptions {
   /** --pod-role-annotation: pods' own bindings are prefetched too. */
   readonly podRoles?: PodRoleBindings;
   /** Test seams: an STS client and a limiter on the test's clock (production: client-sts and bottleneck). */
-  readonly assumer?: Assumer;
+  /** STS: the outbound thread's, or a test's. */
+  readonly assumer: Assumer;
   readonly limiter?: Limiter & { stop(): void | Promise<void> };
   readonly random?: () => number;
 }
@@ -73,10 +73,9 @@ export function createCredentialsEngine(o: CredentialsEngineOptions): Credential
   if (config.clusterName !== undefined && !config.sessionTags) logger.warn('--cluster-name has no effect without --session-tags');
 
   const limiter = o.limiter ?? createBottleneckLimiter({ rate: config.stsRate, burst: config.stsBurst });
-  const sts = o.assumer ?? createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() });
   const metrics = createCredentialsMetrics(o.registry);
   const store = new CredentialStore({
-    assumer: instrumentAssumer(sts, o.registry, () => clock.now()),
+    assumer: instrumentAssumer(o.assumer, o.registry, () => clock.now()),
     limiter,
     clock,
     logger,

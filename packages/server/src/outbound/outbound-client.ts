@@ -1,6 +1,5 @@
-import type { ListResult, WatchEvent } from '@iam4kube/shared';
+import type { KubeObject, ListResult, WatchEvent } from '@iam4kube/shared';
 import type { Credentials } from '../credentials/credentials.js';
-import type { KubeObject } from '@iam4kube/shared';
 import type { Outbound } from './outbound.js';
 import type { Port } from './port.js';
 import { errorFromWire, type FromOutbound, type OutboundCall, type ToOutbound } from './wire.js';

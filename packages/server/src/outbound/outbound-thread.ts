@@ -11,6 +11,13 @@ export interface OutboundThreadData {
   readonly stsEndpoint: string | undefined;
 }
 
+/**
+ * The thread's young generation: its traffic is a few calls a second, and V8's default (sized for a main thread
+ * serving requests) kept about 30 MiB more resident (measured: RSS of the idle binary 238 MiB with the default,
+ * 200-210 MiB with 8 MiB; 141-144 MiB before the thread existed).
+ */
+const YOUNG_GENERATION_MB = 8;
+
 export interface OutboundThread {
   readonly outbound: Outbound;
   /** False once the thread has died: the liveness probe fails and the kubelet restarts the container. */
@@ -25,7 +32,7 @@ export interface OutboundThread {
 export async function startOutboundThread(data: OutboundThreadData, logger: Logger): Promise<OutboundThread> {
   // From the build: the compiled worker next to this file. From the sources (tests run them with tsx): the source,
   // loaded through tsx in the worker too.
-  const options = { workerData: data, name: 'iam4kube-outbound' };
+  const options = { workerData: data, name: 'iam4kube-outbound', resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
   const worker = import.meta.url.endsWith('.ts') ? sourceWorker(new URL('./outbound-worker.ts', import.meta.url), options) : new Worker(new URL('./outbound-worker.js', import.meta.url), options);
   const client = createOutboundClient(worker);
   let alive = true;
