@@ -34,6 +34,12 @@ export class PodCacheGuard {
   #target: number | undefined;
   #seen: number | undefined;
   #fetching = false;
+  /**
+   * Pod records a read confirmed while the current stream was open: every change after that read reaches the cache
+   * through this stream, as it does once live, and any change to the pod replaces its record (so it is confirmed
+   * again). Forgotten when the stream ends or reopens.
+   */
+  #confirmed = new WeakSet<PodRecord>();
 
   constructor(options: PodCacheGuardOptions) {
     this.#o = { readTimeoutMs: 5000, ...options };
@@ -44,10 +50,21 @@ export class PodCacheGuard {
     return this.#live;
   }
 
+  /**
+   * True when the cache's pod may be served without a read: live, or this very record was confirmed by a read made
+   * while the current stream was open. Without the second case, a quiet cluster whose revision moved during a
+   * routine watch reconnect (an Event written elsewhere is enough) would confirm every request with the API server
+   * until the next pod event or bookmark.
+   */
+  trusts(pod: PodRecord): boolean {
+    return this.#live || this.#confirmed.has(pod);
+  }
+
   /** From the pod reflector: a watch stream opened or ended. */
   connected(open: boolean): void {
     this.#generation++;
     this.#open = open;
+    this.#confirmed = new WeakSet();
     this.#target = undefined;
     if (this.#live && !open) this.#o.logger.info('pod watch disconnected: roles are confirmed with the API server until it has caught up again');
     this.#live = false;
@@ -67,7 +84,14 @@ export class PodCacheGuard {
     const key = `${ip}/${pod.uid}`;
     let check = this.#checks.get(key);
     if (!check) {
-      check = this.#read((s) => this.#verify(pod, ip, s)).finally(() => this.#checks.delete(key));
+      // Remembered only if the stream was open when the read was sent and is still the same one when it answers.
+      const generation = this.#open ? this.#generation : undefined;
+      check = this.#read((s) => this.#verify(pod, ip, s))
+        .then((result) => {
+          if (result === 'current' && generation === this.#generation) this.#confirmed.add(pod);
+          return result;
+        })
+        .finally(() => this.#checks.delete(key));
       this.#checks.set(key, check);
     }
     return abortable(check, signal, 'unknown' as const);

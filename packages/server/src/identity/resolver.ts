@@ -45,7 +45,7 @@ export interface ResolverDeps {
   /** When given, negative answers wait until the ServiceAccount cache has caught up with the pod (see docs/identity.md). */
   readonly catchUp?: ServiceAccountCatchUp;
   /** When given, a role is served from a pod cache that may have missed changes only after a consistent read. */
-  readonly podGuard?: Pick<PodCacheGuard, 'live' | 'check'>;
+  readonly podGuard?: Pick<PodCacheGuard, 'trusts' | 'check'>;
   /**
    * --namespace-restrictions: whether the pod's Namespace permits a role (undefined while the Namespace is not known:
    * the request waits for it). Every binding, ServiceAccount or pod, goes through it.
@@ -64,14 +64,15 @@ export interface ResolverDeps {
  *   the ServiceAccount watch: make sure the cache holds the ServiceAccount as it is now, or wait for the event that
  *   brings it;
  * - with `podGuard`, before a role is served while the pod watch is not live: confirm with the API server that the
- *   cached pod still holds the IP, or wait for the watch (the deadline then refuses: never another pod's role).
+ *   cached pod still holds the IP, or wait for the watch (the deadline then refuses: never another pod's role); a
+ *   record confirmed while the current stream is open is trusted until it changes or the stream ends.
  */
 export async function resolveCaller(deps: ResolverDeps, ip: string, signal: AbortSignal): Promise<Resolution> {
   /** This request's probe of the API server, for one pod at one revision. */
   let probed: { readonly pod: PodRecord; readonly version: string | null } | undefined;
   for (;;) {
     const step = resolveNow(deps, ip);
-    if (step.kind === 'role' && deps.podGuard && !deps.podGuard.live) {
+    if (step.kind === 'role' && deps.podGuard && !deps.podGuard.trusts(step.pod)) {
       const check = await deps.podGuard.check(step.pod, ip, signal);
       const now = resolveNow(deps, ip);
       if (check === 'current' && now.kind === 'role' && now.pod === step.pod) return now;
@@ -124,7 +125,7 @@ export type RoleResolution = Extract<Resolution, { readonly kind: 'role' }>;
  */
 export function roleNow(deps: ResolverDeps, ip: string): RoleResolution | undefined {
   const step = resolveNow(deps, ip);
-  return step.kind === 'role' && (!deps.podGuard || deps.podGuard.live) ? step : undefined;
+  return step.kind === 'role' && (!deps.podGuard || deps.podGuard.trusts(step.pod)) ? step : undefined;
 }
 
 type Step = Resolution | { readonly kind: 'wait'; readonly key: string; readonly otherwise: Resolution & { readonly pod?: PodRecord } };

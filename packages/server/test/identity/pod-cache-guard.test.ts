@@ -5,7 +5,7 @@ import { ServiceAccountIndex } from '../../src/kube/service-account-index.js';
 import type { PodReader } from '../../src/kube/pod-reader.js';
 import { KeyedWaiters } from '../../src/identity/keyed-waiters.js';
 import { PodCacheGuard } from '../../src/identity/pod-cache-guard.js';
-import { POD_CACHE_LIVE_KEY, ipKey, resolveCaller, type Resolution } from '../../src/identity/resolver.js';
+import { POD_CACHE_LIVE_KEY, ipKey, resolveCaller, roleNow, type Resolution } from '../../src/identity/resolver.js';
 import { ROLE_ARN, podObject, serviceAccountObject, silentLogger } from './support.js';
 
 /** The API server as consistent reads see it: its revision and its pods; can be unreachable or hang. */
@@ -50,7 +50,7 @@ function setup() {
     const promise = resolveCaller({ pods, serviceAccounts, waiters, podGuard: guard }, ip, controller.signal).then((r) => (answer = r));
     return { promise, abort: () => controller.abort(new Error('deadline')), settled: () => answer };
   }
-  return { clock, api, waiters, guard, pods, request };
+  return { clock, api, waiters, guard, pods, serviceAccounts, request };
 }
 
 test('live once the watch is open and has reached the revision read after it opened; not live when it ends', async (t) => {
@@ -177,4 +177,46 @@ test('a secondary (IPv6) IP is confirmed on the pod itself', async (t) => {
   t.is(req.settled(), undefined, 'the pod is gone on the server: no answer from the cache');
   req.abort();
   t.like(await req.promise, { kind: 'refused', reason: 'unknown-pod' });
+});
+
+test('not live but the stream open: a record confirmed once is served from memory (fast path too) until it changes or the stream ends', async (t) => {
+  const { api, pods, guard, serviceAccounts, waiters, request } = setup();
+  pods.apply('ADDED', podObject({ uid: 'a', ip: '10.0.0.7' }));
+  api.pods = [podObject({ uid: 'a', ip: '10.0.0.7' })];
+  api.revision = '500'; // the cluster moved on (another resource): no pod event will bring the watch there
+  pods.progress('100');
+  pods.connected(true);
+  await flushMicrotasks();
+  t.false(guard.live);
+  const deps = { pods, serviceAccounts, waiters, podGuard: guard };
+  t.is(roleNow(deps, '10.0.0.7'), undefined, 'not confirmed yet: the fast path leaves it to the slow one');
+  t.like(await request('10.0.0.7').promise, { kind: 'role', pod: { uid: 'a' } });
+  const afterFirst = api.reads;
+  for (let i = 0; i < 3; i++) t.like(await request('10.0.0.7').promise, { kind: 'role', pod: { uid: 'a' } });
+  t.is(api.reads, afterFirst, 'no more reads for the confirmed record');
+  t.like(roleNow(deps, '10.0.0.7'), { kind: 'role', pod: { uid: 'a' } }, 'and the fast path serves it');
+
+  // The pod changes (a new record): confirmed again.
+  pods.apply('MODIFIED', podObject({ uid: 'a', ip: '10.0.0.7', rv: '501' }));
+  await request('10.0.0.7').promise;
+  t.is(api.reads, afterFirst + 1);
+
+  // The stream ends and reopens: forgotten.
+  pods.connected(false);
+  pods.connected(true);
+  await flushMicrotasks();
+  const beforeReopen = api.reads;
+  await request('10.0.0.7').promise;
+  t.true(api.reads > beforeReopen, 'read again after the stream reopened');
+});
+
+test('a confirmation read sent while the stream is down is not remembered', async (t) => {
+  const { api, pods, guard, serviceAccounts, waiters, request } = setup();
+  pods.apply('ADDED', podObject({ uid: 'a', ip: '10.0.0.8' }));
+  api.pods = [podObject({ uid: 'a', ip: '10.0.0.8' })];
+  t.like(await request('10.0.0.8').promise, { kind: 'role', pod: { uid: 'a' } });
+  t.is(roleNow({ pods, serviceAccounts, waiters, podGuard: guard }, '10.0.0.8'), undefined);
+  const reads = api.reads;
+  await request('10.0.0.8').promise;
+  t.is(api.reads, reads + 1, 'each request still confirms');
 });
