@@ -8,7 +8,7 @@ import type { MetadataMetrics } from './metadata-metrics.js';
 import type { PodEventRecorder } from './pod-events.js';
 import { createHandlers } from './handlers.js';
 import { createRenderedAnswers, type RenderedAnswers } from './rendered-answers.js';
-import { requestGuard, type ImdsV1Policy, type MetadataContext, type RequestState } from './request-guard.js';
+import { requestGuard, requestPath, type ImdsV1Policy, type MetadataContext, type RequestState } from './request-guard.js';
 
 export interface MetadataAppOptions {
   readonly kernel: Kernel;
@@ -64,7 +64,7 @@ function observe(o: MetadataAppOptions) {
       await next();
     } catch (err) {
       const known = err instanceof HttpError ? err : undefined;
-      if (!known) o.logger.error({ err, path: ctx.path, ip: ctx.state.ip, route: ctx.state.route }, 'unexpected error in metadata handler');
+      if (!known) o.logger.error({ err, path: loggedPath(ctx), ip: ctx.state.ip, route: ctx.state.route }, 'unexpected error in metadata handler');
       ctx.status = known?.status ?? 500;
       ctx.type = 'text/plain';
       ctx.body = known?.publicMessage ?? 'Internal Server Error';
@@ -79,7 +79,7 @@ function observe(o: MetadataAppOptions) {
       o.logger.debug(
         {
           method: ctx.method,
-          path: ctx.path.length > 200 ? `${ctx.path.slice(0, 200)}...` : ctx.path,
+          path: loggedPath(ctx),
           ip: ctx.state.ip,
           route: ctx.state.route,
           pod: ctx.state.pod,
@@ -91,4 +91,10 @@ function observe(o: MetadataAppOptions) {
       );
     }
   };
+}
+
+/** The path for a log line: at most 200 characters; the raw request target when it cannot be parsed. */
+function loggedPath(ctx: MetadataContext): string {
+  const path = requestPath(ctx) ?? ctx.url;
+  return path.length > 200 ? `${path.slice(0, 200)}...` : path;
 }

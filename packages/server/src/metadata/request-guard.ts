@@ -53,7 +53,10 @@ export function requestGuard(o: GuardOptions) {
   };
 
   return async (ctx: MetadataContext, next: Next): Promise<void> => {
-    const route = routeOfPath(ctx.path);
+    const path = requestPath(ctx);
+    // A request target Node's URL parser refuses (e.g. an absolute form with an invalid host): the client's error.
+    if (path === undefined) throw BAD_REQUEST;
+    const route = routeOfPath(path);
     if (!route) throw notFound();
     ctx.state.route = route.name;
     ctx.state.matched = route;
@@ -108,6 +111,19 @@ export function judgeRequest(o: Pick<GuardOptions, 'tokens' | 'clock' | 'imdsV1'
   const check = o.tokens.verify(token, r.ip, r.now ?? o.clock.now());
   if (check === 'valid' || (check === 'foreign' && o.imdsV1 !== 'disabled')) return { token: check };
   return { error: UNAUTHORIZED, token: check };
+}
+
+/**
+ * The request's path as Koa parses it; undefined when the request target has none: Node's URL parser refuses it
+ * (Koa's getter throws) or finds no path in it (an absolute form whose host is over 255 characters gives null).
+ */
+export function requestPath(ctx: Pick<MetadataContext, 'path'>): string | undefined {
+  try {
+    const path: unknown = ctx.path;
+    return typeof path === 'string' ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A request header as Koa's ctx.get reads it: '' when absent. */
