@@ -40,9 +40,9 @@ export interface CredentialsEngineOptions {
   readonly policy?: { decide(namespace: string, roleArn: string): PolicyDecision | undefined };
   /** --pod-role-annotation: pods' own bindings are prefetched too. */
   readonly podRoles?: PodRoleBindings;
-  /** Test seams: an STS client and a limiter on the test's clock (production: client-sts and bottleneck). */
-  /** STS: the outbound thread's, or a test's. */
+  /** STS: the outbound thread's client (app.ts), or a test's. */
   readonly assumer: Assumer;
+  /** Test seam: a limiter on the test's clock (production: bottleneck). */
   readonly limiter?: Limiter & { stop(): void | Promise<void> };
   readonly random?: () => number;
 }
