@@ -38,4 +38,4 @@ export { KubeApiError } from './kube-object.js';
 export type { ListWatcher, ReflectorSink, ReflectorOptions } from './reflector.js';
 export { Reflector } from './reflector.js';
 export type { ResourceQuery } from './kube-list-watcher.js';
-export { createKubeListWatcher } from './kube-list-watcher.js';
+export { createKubeListWatcher, listAll, listPage } from './kube-list-watcher.js';

@@ -29,30 +29,10 @@ export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;
  * paged GETs so that no generated model classes are built for objects we only project.
  */
 export function createKubeListWatcher(kc: KubeConfig, query: ResourceQuery): ListWatcher {
-  const selectors = {
-    ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
-    ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
-  };
-  const listHeaders: Record<string, string> = query.metadataOnly ? { Accept: METADATA_LIST_ACCEPT } : {};
+  const selectors = selectorsOf(query);
   const watcher = new Watch(query.metadataOnly ? withHeaders(kc, { Accept: METADATA_WATCH_ACCEPT }) : kc);
   return {
-    async list(signal) {
-      const items: KubeObject[] = [];
-      let resourceVersion = '';
-      let cont: string | undefined;
-      do {
-        const params = new URLSearchParams({ ...selectors, limit: String(query.pageSize ?? 500) });
-        if (cont) params.set('continue', cont);
-        const page = (await getJson(kc, `${query.path}?${params}`, listHeaders, signal)) as {
-          items?: KubeObject[];
-          metadata?: { resourceVersion?: string; continue?: string };
-        };
-        if (!resourceVersion) resourceVersion = page.metadata?.resourceVersion ?? '';
-        for (const item of page.items ?? []) items.push(item);
-        cont = page.metadata?.continue || undefined;
-      } while (cont);
-      return { items, resourceVersion } satisfies ListResult;
-    },
+    list: (signal) => listAll((cont) => listPage(kc, query, cont, signal)),
 
     watch(resourceVersion, onEvent, signal, onOpen) {
       if (signal.aborted) return Promise.resolve();
@@ -102,7 +82,38 @@ function withHeaders(kc: KubeConfig, headers: Readonly<Record<string, string>>):
   return view;
 }
 
-async function getJson(kc: KubeConfig, pathAndQuery: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown> {
+/** One page of a list as the API server sent it (JSON text); `cont` is the previous page's continue token. */
+export async function listPage(kc: KubeConfig, query: ResourceQuery, cont: string | undefined, signal: AbortSignal): Promise<string> {
+  const params = new URLSearchParams({ ...selectorsOf(query), limit: String(query.pageSize ?? 500) });
+  if (cont) params.set('continue', cont);
+  return getText(kc, `${query.path}?${params}`, query.metadataOnly ? { Accept: METADATA_LIST_ACCEPT } : {}, signal);
+}
+
+/**
+ * A whole list, page by page (`page` fetches one as JSON text): the items of every page, and the first page's
+ * resourceVersion (a paged list is a snapshot at that version).
+ */
+export async function listAll(page: (cont: string | undefined) => Promise<string>): Promise<ListResult> {
+  const items: KubeObject[] = [];
+  let resourceVersion = '';
+  let cont: string | undefined;
+  do {
+    const parsed = JSON.parse(await page(cont)) as { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
+    if (!resourceVersion) resourceVersion = parsed.metadata?.resourceVersion ?? '';
+    for (const item of parsed.items ?? []) items.push(item);
+    cont = parsed.metadata?.continue || undefined;
+  } while (cont);
+  return { items, resourceVersion } satisfies ListResult;
+}
+
+function selectorsOf(query: ResourceQuery): Record<string, string> {
+  return {
+    ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
+    ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
+  };
+}
+
+async function getText(kc: KubeConfig, pathAndQuery: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<string> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster');
   const init = await kc.applyToFetchOptions({ headers });
@@ -121,5 +132,5 @@ async function getJson(kc: KubeConfig, pathAndQuery: string, headers: Readonly<R
     }
     throw new KubeApiError(response.status, `GET ${pathAndQuery.split('?')[0]}: ${response.status} ${message}`);
   }
-  return JSON.parse(text);
+  return text;
 }

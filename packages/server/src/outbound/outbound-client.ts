@@ -1,4 +1,4 @@
-import type { KubeObject, ListResult, WatchEvent } from '@iam4kube/shared';
+import { listAll, type KubeObject, type WatchEvent } from '@iam4kube/shared';
 import type { Credentials } from '../credentials/credentials.js';
 import type { Outbound } from './outbound.js';
 import type { Port } from './port.js';
@@ -68,9 +68,12 @@ export function createOutboundClient(port: Port): OutboundClient {
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
   };
+  const listPageRemote = (query: Parameters<Outbound['listPage']>[0], cont: string | undefined, signal: AbortSignal): Promise<string> =>
+    send<string>({ op: 'listPage', query, cont }, signal);
   return {
+    listPage: listPageRemote,
     listWatcher: (query) => ({
-      list: (signal) => send<ListResult>({ op: 'list', query }, signal),
+      list: (signal) => listAll((cont) => listPageRemote(query, cont, signal)),
       watch: (resourceVersion, onEvent, signal, onOpen) => (signal.aborted ? Promise.resolve() : send<void>({ op: 'watch', query, resourceVersion }, signal, { onEvent, onOpen })),
     }),
     pods: {

@@ -28,8 +28,8 @@ export function serveOutbound(port: Port, outbound: Outbound): void {
 
 async function run(o: Outbound, call: OutboundCall, signal: AbortSignal, id: number, post: (message: FromOutbound) => void): Promise<unknown> {
   switch (call.op) {
-    case 'list':
-      return o.listWatcher(call.query).list(signal);
+    case 'listPage':
+      return o.listPage(call.query, call.cont, signal);
     case 'watch':
       return o.listWatcher(call.query).watch(call.resourceVersion, (event) => post({ kind: 'event', id, event }), signal, () => post({ kind: 'open', id }));
     case 'podRevision':

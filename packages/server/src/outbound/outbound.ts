@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeListWatcher, type ListWatcher, type ResourceQuery } from '@iam4kube/shared';
+import { createKubeListWatcher, listPage, type ListWatcher, type ResourceQuery } from '@iam4kube/shared';
 import type { Assumer } from '../credentials/credentials.js';
 import type { EventWriter } from '../kube/event-recorder.js';
 import { createKubeEventWriter } from '../kube/kube-event-writer.js';
@@ -14,6 +14,12 @@ import { createServiceAccountProbe, type ServiceAccountVersionProbe } from '../k
  */
 export interface Outbound {
   listWatcher(query: ResourceQuery): ListWatcher;
+  /**
+   * One page of a list as JSON text (`cont`: the previous page's continue token). The thread's client lists page by
+   * page with this, so a list of 100,000 pods is never held whole on the thread nor copied across as objects: the
+   * main thread parses each page, as it would inline.
+   */
+  listPage(query: ResourceQuery, cont: string | undefined, signal: AbortSignal): Promise<string>;
   readonly pods: PodReader;
   readonly serviceAccounts: ServiceAccountVersionProbe;
   readonly events: EventWriter;
@@ -24,6 +30,7 @@ export interface Outbound {
 export function inlineOutbound(kubeConfig: KubeConfig, sts: Assumer): Outbound {
   return {
     listWatcher: (query) => createKubeListWatcher(kubeConfig, query),
+    listPage: (query, cont, signal) => listPage(kubeConfig, query, cont, signal),
     pods: createPodReader(kubeConfig),
     serviceAccounts: createServiceAccountProbe(kubeConfig),
     events: createKubeEventWriter(kubeConfig),

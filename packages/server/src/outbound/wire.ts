@@ -4,7 +4,7 @@ import type { CoreEvent, EventUpdate } from '../kube/event-recorder.js';
 
 /** One outbound call, as it crosses to the outbound thread: plain data (structured clone). */
 export type OutboundCall =
-  | { readonly op: 'list'; readonly query: ResourceQuery }
+  | { readonly op: 'listPage'; readonly query: ResourceQuery; readonly cont: string | undefined }
   | { readonly op: 'watch'; readonly query: ResourceQuery; readonly resourceVersion: string }
   | { readonly op: 'podRevision' }
   | { readonly op: 'podsWithIp'; readonly ip: string }

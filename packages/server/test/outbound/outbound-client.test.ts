@@ -11,7 +11,7 @@ const POD = { metadata: { name: 'p', namespace: 'n', uid: 'u', resourceVersion: 
 const REQUEST: AssumeRoleRequest = { roleArn: 'arn:aws:iam::123456789012:role/r', sessionName: 'n@sa', externalId: undefined, durationSeconds: 3600, tags: [], sourceIdentity: undefined };
 
 /** The client and the service over a real MessageChannel (what a worker's port is), with fakes behind the service. */
-function connect(fakes: Partial<Outbound> & { watch?: ListWatcher['watch']; list?: ListWatcher['list'] }) {
+function connect(fakes: Partial<Outbound> & { watch?: ListWatcher['watch'] }) {
   const { port1, port2 } = new MessageChannel();
   const seen = { queries: [] as ResourceQuery[], signals: [] as AbortSignal[] };
   const unexpected = (): never => {
@@ -20,7 +20,11 @@ function connect(fakes: Partial<Outbound> & { watch?: ListWatcher['watch']; list
   serveOutbound(port2, {
     listWatcher: (query) => {
       seen.queries.push(query);
-      return { list: fakes.list ?? unexpected, watch: fakes.watch ?? unexpected };
+      return { list: unexpected, watch: fakes.watch ?? unexpected };
+    },
+    listPage: async (query, cont, signal) => {
+      seen.queries.push(query);
+      return (fakes.listPage ?? unexpected)(query, cont, signal);
     },
     pods: fakes.pods ?? { currentRevision: unexpected, podsWithIp: unexpected, pod: unexpected },
     serviceAccounts: fakes.serviceAccounts ?? { currentVersion: unexpected },
@@ -35,12 +39,27 @@ function connect(fakes: Partial<Outbound> & { watch?: ListWatcher['watch']; list
   return { client, seen, close };
 }
 
-test('a list crosses with its query, items and resourceVersion', async (t) => {
-  const c = connect({ list: async () => ({ items: [POD], resourceVersion: '42' }) });
+test("a list crosses page by page as the API server's JSON text, and is assembled here: items of every page, the first page's resourceVersion", async (t) => {
+  const pod2 = { ...POD, metadata: { ...POD.metadata, name: 'p2', uid: 'u2' } };
+  const pages: Record<string, string> = {
+    first: JSON.stringify({ metadata: { resourceVersion: '42', continue: 'c1' }, items: [POD] }),
+    c1: JSON.stringify({ metadata: { resourceVersion: '43' }, items: [pod2] }),
+  };
+  const conts: Array<string | undefined> = [];
+  const c = connect({ listPage: async (_q, cont) => (conts.push(cont), pages[cont ?? 'first']!) });
   t.teardown(c.close);
   const query = { path: '/api/v1/pods', fieldSelector: 'status.phase!=Failed', metadataOnly: false };
-  t.deepEqual(await c.client.listWatcher(query).list(new AbortController().signal), { items: [POD], resourceVersion: '42' });
-  t.deepEqual(c.seen.queries, [query]);
+  t.deepEqual(await c.client.listWatcher(query).list(new AbortController().signal), { items: [POD, pod2], resourceVersion: '42' });
+  t.deepEqual(conts, [undefined, 'c1']);
+  t.deepEqual(c.seen.queries, [query, query]);
+});
+
+test('a list page that fails (an expired continue token: 410) fails the list with the KubeApiError', async (t) => {
+  const c = connect({ listPage: async () => Promise.reject(new KubeApiError(410, 'GET /api/v1/pods: 410 continue token expired')) });
+  t.teardown(c.close);
+  const err = await t.throwsAsync(c.client.listWatcher({ path: '/api/v1/pods' }).list(new AbortController().signal));
+  t.true(err instanceof KubeApiError);
+  t.is((err as KubeApiError).status, 410);
 });
 
 test('a watch opens before its events, delivers them in order and ends when the stream ends', async (t) => {
