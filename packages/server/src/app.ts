@@ -110,9 +110,9 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       });
   // The metadata API's request Events; a denied role is also counted there.
   const requestEvents: PodEventRecorder = {
-    record(event) {
+    record(event, at) {
       if (event.reason === ROLE_NOT_PERMITTED_REASON) policyReporter.denied();
-      events.record(event);
+      events.record(event, at);
     },
   };
   // While the pod watch is not live, a role is served only after the API server confirms the pod still holds the IP.

@@ -22,7 +22,8 @@ export type EventToRecord = EventSubject & {
 
 /** Records Kubernetes Events; never blocks and never throws (events are best effort). */
 export interface EventRecorder {
-  record(event: EventToRecord): void;
+  /** `at`: when it happened, if the caller has already read the clock (the clock's now otherwise). */
+  record(event: EventToRecord, at?: number): void;
 }
 
 /** A core/v1 Event as written to the API. */
@@ -105,16 +106,16 @@ export class KubeEventRecorder implements EventRecorder {
     this.#o = { windowMs: 10 * 60_000, updateDelayMs: 10_000, maxEntries: 4096, maxInFlight: 100, ...options };
   }
 
-  record(event: EventToRecord): void {
+  record(event: EventToRecord, at?: number): void {
     if (this.#stopped) return;
-    const [kind, ref] = subjectOf(event);
     // The metadata fast path reports the same (immutable) event object on every request: its key is built once.
     let key = this.#keys.get(event);
     if (key === undefined) {
+      const [kind, ref] = subjectOf(event);
       key = `${kind}/${ref.namespace}/${ref.name}/${ref.uid}/${event.type}/${event.reason}`;
       this.#keys.set(event, key);
     }
-    const now = this.#o.clock.now();
+    const now = at ?? this.#o.clock.now();
     const message = event.message.length > MAX_MESSAGE ? `${event.message.slice(0, MAX_MESSAGE - 3)}...` : event.message;
     const entry = this.#entries.get(key);
     if (entry && now - entry.first < this.#o.windowMs) {
@@ -125,6 +126,7 @@ export class KubeEventRecorder implements EventRecorder {
       return;
     }
     if (entry) this.#forget(key, entry);
+    const [kind, ref] = subjectOf(event);
     // client-go's naming: the object's name and a unique hex suffix.
     const name = `${ref.name}.${(BigInt(now) * 1_000_000n + BigInt(this.#seq++ % 1_000_000)).toString(16)}`;
     const body: CoreEvent = {

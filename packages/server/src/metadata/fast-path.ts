@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Logger } from '@iam4kube/shared';
 import type { Credentials } from '../credentials/credentials.js';
 import type { RoleResolution } from '../identity/resolver.js';
@@ -9,7 +9,7 @@ import type { MetadataMetrics } from './metadata-metrics.js';
 import { routeOfPath, type Route, type RouteName } from './paths.js';
 import { resolutionEvents, type PodEvent, type PodEventRecorder } from './pod-events.js';
 import type { RenderedAnswer, RenderedAnswers } from './rendered-answers.js';
-import { judgeRequest, type ImdsV1Policy } from './request-guard.js';
+import { judgeRequest, type GuardHeaders, type ImdsV1Policy } from './request-guard.js';
 
 /** What the fast path needs from the engines: answers already in memory, or nothing (then the request waits). */
 export interface InstantAnswers {
@@ -107,7 +107,7 @@ export function createFastPath(o: FastPathOptions): FastPath {
     // Committed: from here on the same effects as the Koa app's, in its order. The in-flight gauge is left alone:
     // it would go up and down within this synchronous call, where no scrape can see it.
     if (verdict.token !== undefined) o.metrics.token(verdict.token);
-    if (!listing && o.events) for (const event of eventsOf(found)) o.events.record(event);
+    if (!listing && o.events) for (const event of eventsOf(found)) o.events.record(event, started);
     res.writeHead(200, answer.headers as string[]);
     if (method === 'HEAD') res.end();
     else res.end(answer.body);
@@ -126,24 +126,38 @@ export function createFastPath(o: FastPathOptions): FastPath {
  * The headers the guard rules read, straight from `rawHeaders`: building `req.headers` (every header, lower-cased,
  * duplicates merged) is a measurable share of a request answered from memory, and only these four matter here. When
  * one of them is repeated the request is left to the Koa app, which sees Node's own merging of duplicates: for a
- * single occurrence the value is the same string Node would put in `req.headers`.
+ * single occurrence the value is the same string Node would put in `req.headers` (guardHeadersOf reads the same).
  */
-export function guardHeaders(raw: readonly string[]): IncomingHttpHeaders | undefined {
-  const headers: Record<string, string> = {};
+export function guardHeaders(raw: readonly string[]): GuardHeaders | undefined {
+  let contentLength: string | undefined;
+  let transferEncoding: string | undefined;
+  let forwardedFor: string | undefined;
+  let token: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const key = GUARD_HEADERS_BY_LENGTH[name.length];
-    if (key === undefined || name.toLowerCase() !== key) continue;
-    if (key in headers) return undefined;
-    headers[key] = raw[i + 1]!;
+    // The four names' lengths differ: one comparison rules out nearly every other header.
+    switch (name.length) {
+      case 14:
+        if (name.toLowerCase() !== 'content-length') continue;
+        if (contentLength !== undefined) return undefined;
+        contentLength = raw[i + 1]!;
+        break;
+      case 17:
+        if (name.toLowerCase() !== 'transfer-encoding') continue;
+        if (transferEncoding !== undefined) return undefined;
+        transferEncoding = raw[i + 1]!;
+        break;
+      case 15:
+        if (name.toLowerCase() !== 'x-forwarded-for') continue;
+        if (forwardedFor !== undefined) return undefined;
+        forwardedFor = raw[i + 1]!;
+        break;
+      case 24:
+        if (name.toLowerCase() !== 'x-aws-ec2-metadata-token') continue;
+        if (token !== undefined) return undefined;
+        token = raw[i + 1]!;
+        break;
+    }
   }
-  return headers;
+  return { contentLength: contentLength ?? '', transferEncoding: transferEncoding ?? '', forwardedFor: forwardedFor ?? '', token: token ?? '' };
 }
-
-/** The guard's headers by name length (all four lengths differ): one comparison for every other header. */
-const GUARD_HEADERS_BY_LENGTH: Readonly<Record<number, string>> = {
-  14: 'content-length',
-  15: 'x-forwarded-for',
-  17: 'transfer-encoding',
-  24: 'x-aws-ec2-metadata-token',
-};

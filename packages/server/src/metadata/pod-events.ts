@@ -19,7 +19,8 @@ export interface PodEvent {
  * path may report every occurrence; it must not block or throw.
  */
 export interface PodEventRecorder {
-  record(event: PodEvent): void;
+  /** `at`: the time the request read (the recorder reads its clock otherwise). */
+  record(event: PodEvent, at?: number): void;
 }
 
 /**

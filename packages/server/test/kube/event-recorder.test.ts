@@ -101,6 +101,19 @@ test('after the window a new event starts', async (t) => {
   t.true([...api.events.values()].every((e) => e.count === 1));
 });
 
+test('a time the caller already read is the time of the occurrence (the window and timestamps follow it)', async (t) => {
+  const { api, clock, recorder } = setup();
+  const start = clock.now();
+  recorder.record(warn('RoleFound', 'served'), start - 2000);
+  recorder.record(warn('RoleFound', 'served'), start - 1000);
+  await clock.advance(10_000);
+  t.like(api.single(), { count: 2, firstTimestamp: '2026-01-01T11:59:58Z', lastTimestamp: '2026-01-01T11:59:59Z' });
+  // 600 s after the first occurrence as the caller timed it: a new event, though the clock has moved less.
+  recorder.record(warn('RoleFound', 'served'), start - 2000 + 600_000);
+  await flushMicrotasks();
+  t.is(api.events.size, 2);
+});
+
 test('an event that expired on the server is written again with its count', async (t) => {
   const { clock, api, recorder } = setup();
   recorder.record(warn());

@@ -2,16 +2,21 @@ import test from 'ava';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { guardHeaders } from '../../src/metadata/fast-path.js';
+import { guardHeadersOf, type GuardHeaders } from '../../src/metadata/request-guard.js';
 
-const GUARD = ['content-length', 'x-forwarded-for', 'transfer-encoding', 'x-aws-ec2-metadata-token'];
+interface Seen {
+  /** The fast path's view, from rawHeaders. */
+  readonly ours: GuardHeaders | undefined;
+  /** The Koa guard's view, from Node's req.headers. */
+  readonly koa: GuardHeaders;
+  readonly node: IncomingHttpHeaders;
+}
 
-/** Sends raw request heads to a real Node HTTP server; returns, per request, guardHeaders' view and Node's own. */
-async function throughNode(heads: readonly string[]): Promise<Array<{ ours: IncomingHttpHeaders | undefined; node: IncomingHttpHeaders }>> {
-  const seen: Array<{ ours: IncomingHttpHeaders | undefined; node: IncomingHttpHeaders }> = [];
+/** Sends raw request heads to a real Node HTTP server; returns, per request, both guards' views and Node's headers. */
+async function throughNode(heads: readonly string[]): Promise<Seen[]> {
+  const seen: Seen[] = [];
   const server = createServer((req, res) => {
-    const node: IncomingHttpHeaders = {};
-    for (const name of GUARD) if (req.headers[name] !== undefined) node[name] = req.headers[name];
-    seen.push({ ours: guardHeaders(req.rawHeaders), node });
+    seen.push({ ours: guardHeaders(req.rawHeaders), koa: guardHeadersOf(req.headers), node: req.headers });
     req.resume();
     res.end('ok');
   });
@@ -41,8 +46,11 @@ test('single occurrences: exactly the values Node puts in req.headers, whatever 
   ];
   const seen = await throughNode(heads);
   t.is(seen.length, heads.length);
-  for (const { ours, node } of seen) t.deepEqual(ours, node);
-  t.is(seen[0]!.ours?.['x-aws-ec2-metadata-token'], 'i4k1.abc', 'trimmed as Node trims');
+  for (const { ours, koa } of seen) t.deepEqual(ours, koa);
+  t.is(seen[0]!.ours?.token, 'i4k1.abc', 'trimmed as Node trims');
+  t.deepEqual(seen[1]!.ours, { contentLength: '0', transferEncoding: '', forwardedFor: '10.0.0.1', token: '' });
+  t.deepEqual(seen[2]!.ours, { contentLength: '', transferEncoding: '', forwardedFor: '', token: '' }, 'a header of the same length is not mistaken');
+  t.is(seen[3]!.ours?.transferEncoding, 'chunked');
 });
 
 test('a repeated guard header: no answer here (the Koa app decides with Node\'s merging)', async (t) => {
