@@ -5,6 +5,8 @@ export type { StsEmulatorOptions, StsCall, BaseCredentials, RoleConfig, Moto } f
 export { assertIsolatedNetwork } from './netns/isolation.js';
 export { startStack, DEMO_ACCOUNT } from './demo/stack.js';
 export type { Stack, StackOptions, Replica, ReplicaOptions } from './demo/stack.js';
+export { startSeededStack } from './demo/seeded-stack.js';
+export type { SeededStack, SeededStackOptions, KubeFront } from './demo/seeded-stack.js';
 export { startServerProcess, repoRoot, localServerEnv, waitServerReady } from './demo/server-process.js';
 export type { ServerProcess, ServerProcessOptions } from './demo/server-process.js';
 export { reportPodIps, POD_IP_ANNOTATION } from './demo/kubelet.js';
