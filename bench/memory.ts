@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { startKubeApiEmulator, startStsEmulator, type KubeApiEmulator } from '@iam4kube/testkit';
+import { localServerArgs, localServerEnv, startKubeApiEmulator, startStsEmulator, type KubeApiEmulator } from '@iam4kube/testkit';
 import { ACCOUNT, addNamespace, addRunningPod, addServiceAccount, podIp } from './cluster-seed.js';
 
 export interface MemoryOptions {
@@ -114,21 +114,10 @@ async function measure(p: Population, log: (line: string) => void): Promise<Memo
     await kube.writeKubeconfig(kubeconfig);
     const script = fileURLToPath(new URL('./memory-worker.ts', import.meta.url));
     const tsx = createRequire(import.meta.url).resolve('tsx');
-    const args = [
-      `--kubeconfig=${kubeconfig}`,
-      '--metadata-host=127.0.0.1',
-      '--metadata-port=0',
-      '--aux-host=127.0.0.1',
-      '--aux-port=0',
-      `--sts-endpoint=${sts.endpoint}`,
-      '--sts-rate=1000',
-      '--sts-burst=10000',
-      '--shutdown-delay=0s',
-      '--log-level=warn',
-    ];
+    const args = [...localServerArgs({ kubeconfig, stsEndpoint: sts.endpoint, logLevel: 'warn' }), '--sts-rate=1000', '--sts-burst=10000'];
     const child = spawn(process.execPath, ['--expose-gc', '--import', tsx, script, '--', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, AWS_ACCESS_KEY_ID: base.accessKeyId, AWS_SECRET_ACCESS_KEY: base.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, ...localServerEnv(base) },
     });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (l) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { renderKubeconfig, startKubeApiEmulator, type KubeApiEmulator, type KubeApiEmulatorOptions } from '../kube-api/index.js';
 import { startStsEmulator, type StsEmulator } from '../sts/index.js';
-import { localServerEnv, startServerProcess, waitServerReady, type ServerProcess } from './server-process.js';
+import { localServerArgs, localServerEnv, startServerProcess, waitServerReady, type ServerProcess } from './server-process.js';
 import { DEMO_ACCOUNT } from './stack.js';
 
 /** Something placed between the server and the Kubernetes API emulator (a proxy that can be taken down). */
@@ -75,17 +75,7 @@ export async function startSeededStack(o: SeededStackOptions = {}): Promise<Seed
 
     const started = performance.now();
     const server = await startServerProcess({
-      args: [
-        `--kubeconfig=${kubeconfig}`,
-        '--metadata-host=127.0.0.1',
-        '--metadata-port=0',
-        '--aux-host=127.0.0.1',
-        '--aux-port=0',
-        `--sts-endpoint=${sts.endpoint}`,
-        '--shutdown-delay=0s',
-        `--log-level=${o.logLevel ?? 'info'}`,
-        ...(o.serverArgs ?? []),
-      ],
+      args: [...localServerArgs({ kubeconfig, stsEndpoint: sts.endpoint, ...(o.logLevel ? { logLevel: o.logLevel } : {}) }), ...(o.serverArgs ?? [])],
       env: { ...localServerEnv(base), ...o.env },
     });
     cleanups.push(() => server.stop());

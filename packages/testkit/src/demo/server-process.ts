@@ -77,6 +77,29 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   });
 }
 
+export interface LocalServerArgs {
+  readonly kubeconfig: string;
+  readonly stsEndpoint: string;
+  readonly logLevel?: string;
+  /** 0 (the default) lets the OS pick. */
+  readonly metadataPort?: number;
+  readonly auxPort?: number;
+}
+
+/** The flags of a server on loopback: both ports on 127.0.0.1, the given Kubernetes API and STS, no shutdown delay. */
+export function localServerArgs(o: LocalServerArgs): string[] {
+  return [
+    `--kubeconfig=${o.kubeconfig}`,
+    '--metadata-host=127.0.0.1',
+    `--metadata-port=${o.metadataPort ?? 0}`,
+    '--aux-host=127.0.0.1',
+    `--aux-port=${o.auxPort ?? 0}`,
+    `--sts-endpoint=${o.stsEndpoint}`,
+    '--shutdown-delay=0s',
+    `--log-level=${o.logLevel ?? 'info'}`,
+  ];
+}
+
 /** The environment of a server child process on loopback: base credentials only, no shared config, no IMDS. */
 export function localServerEnv(credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }): Record<string, string> {
   return {

@@ -6,7 +6,7 @@ import { startKubeApiEmulator, type KubeApiEmulator } from '../kube-api/index.js
 import { startStsEmulator, type StsEmulator } from '../sts/index.js';
 import { startMoto } from '../sts/moto.js';
 import { reportPodIps } from './kubelet.js';
-import { localServerEnv, repoRoot, startServerProcess, waitServerReady, type ServerProcess } from './server-process.js';
+import { localServerArgs, localServerEnv, repoRoot, startServerProcess, waitServerReady, type ServerProcess } from './server-process.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 
@@ -101,15 +101,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const serverArgs = [
-      `--kubeconfig=${kubeconfigPath}`,
-      '--metadata-host=127.0.0.1',
-      `--metadata-port=${options.metadataPort ?? 0}`,
-      '--aux-host=127.0.0.1',
-      `--aux-port=${options.auxPort ?? 0}`,
-      `--sts-endpoint=${stsEndpoint}`,
+      ...localServerArgs({
+        kubeconfig: kubeconfigPath,
+        stsEndpoint,
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.metadataPort ? { metadataPort: options.metadataPort } : {}),
+        ...(options.auxPort ? { auxPort: options.auxPort } : {}),
+      }),
       '--sts-region=us-east-1',
-      '--shutdown-delay=0s',
-      `--log-level=${options.logLevel ?? 'info'}`,
       ...(options.serverArgs ?? []),
     ];
     const serverEnv = localServerEnv(serverCredentials);
