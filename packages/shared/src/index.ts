@@ -1,6 +1,7 @@
 export type { Clock, Timer } from './clock.js';
 export { systemClock, sleep } from './clock.js';
 export { ManualClock, flushMicrotasks } from './manual-clock.js';
+export { sharedTimerClock } from './shared-timer-clock.js';
 export { ConfigError, CONFIG_ERROR_EXIT_CODE } from './errors.js';
 export { parseDuration } from './duration.js';
 export type { Flag, FlagSpecs, FlagValues, ParsedArgs, ParseOptions, FlagRow } from './flags.js';

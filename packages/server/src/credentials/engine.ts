@@ -1,4 +1,5 @@
 import type { Clock, Logger, ProbeResult, Registry } from '@iam4kube/shared';
+import { sharedTimerClock } from '@iam4kube/shared';
 import type { PolicyDecision } from '../identity/namespace-policy.js';
 import type { PodRoleBindings } from '../identity/pod-role-binding.js';
 import { CredentialStore } from './credential-store.js';
@@ -77,7 +78,9 @@ export function createCredentialsEngine(o: CredentialsEngineOptions): Credential
   const store = new CredentialStore({
     assumer: instrumentAssumer(o.assumer, o.registry, () => clock.now()),
     limiter,
-    clock,
+    // One timer underneath for every entry's refresh: each has its own delay, and Node keeps a timer list per delay
+    // in the queue that keep-alive sockets' idle timeouts go in and out of on every request.
+    clock: sharedTimerClock(clock),
     logger,
     sessionDurationMs: timing.sessionDurationMs,
     refreshBeforeMs: timing.refreshBeforeMs,
