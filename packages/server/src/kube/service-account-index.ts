@@ -27,6 +27,11 @@ export function serviceAccountKey(namespace: string, name: string): string {
  */
 export class ServiceAccountIndex implements ReflectorSink {
   readonly #byKey = new Map<string, ServiceAccountRecord>();
+  /**
+   * The same records by namespace, then name, for get(): a request's lookup hashes two strings the pod record holds
+   * (V8 keeps a string's hash) instead of building and hashing a new namespace/name key every time.
+   */
+  readonly #byNamespace = new Map<string, Map<string, ServiceAccountRecord>>();
   readonly #listener: ServiceAccountListener;
 
   constructor(listener: ServiceAccountListener) {
@@ -38,7 +43,7 @@ export class ServiceAccountIndex implements ReflectorSink {
   }
 
   get(namespace: string, name: string): ServiceAccountRecord | undefined {
-    return this.#byKey.get(serviceAccountKey(namespace, name));
+    return this.#byNamespace.get(namespace)?.get(name);
   }
 
   values(): IterableIterator<ServiceAccountRecord> {
@@ -73,6 +78,9 @@ export class ServiceAccountIndex implements ReflectorSink {
     });
     const previous = this.#byKey.get(key);
     this.#byKey.set(key, record);
+    let names = this.#byNamespace.get(namespace);
+    if (!names) this.#byNamespace.set(namespace, (names = new Map()));
+    names.set(name, record);
     this.#listener.serviceAccountChanged(key, record, previous);
     return key;
   }
@@ -81,6 +89,9 @@ export class ServiceAccountIndex implements ReflectorSink {
     const previous = this.#byKey.get(key);
     if (!previous) return;
     this.#byKey.delete(key);
+    const names = this.#byNamespace.get(previous.namespace);
+    names?.delete(previous.name);
+    if (names?.size === 0) this.#byNamespace.delete(previous.namespace);
     this.#listener.serviceAccountChanged(key, undefined, previous);
   }
 }

@@ -2,9 +2,9 @@ import test from 'ava';
 import type { KubeObject } from '@iam4kube/shared';
 import { ServiceAccountIndex, type ServiceAccountRecord } from '../../src/kube/service-account-index.js';
 
-function sa(name: string, rv: string, annotations?: Record<string, string>): KubeObject {
+function sa(name: string, rv: string, annotations?: Record<string, string>, namespace = 'demo'): KubeObject {
   // As PartialObjectMetadata: metadata only.
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name, namespace: 'demo', uid: `uid-${name}`, resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
 }
 
 test('keeps identity, version and the parsed binding; reports changes with the previous record', (t) => {
@@ -37,5 +37,26 @@ test('replace() drops what the new list no longer has', (t) => {
   idx.replace([sa('a', '1'), sa('b', '2')]);
   idx.replace([sa('b', '3')]);
   t.deepEqual(gone, ['demo/a']);
+  t.is(idx.size, 1);
+});
+
+test('get() finds each record by namespace and name, through additions, deletions and relists', (t) => {
+  const idx = new ServiceAccountIndex({ serviceAccountChanged: () => {} });
+  idx.replace([sa('app', '1', undefined, 'one'), sa('app', '2', undefined, 'two'), sa('other', '3', undefined, 'two')]);
+  t.is(idx.get('one', 'app')?.resourceVersion, '1');
+  t.is(idx.get('two', 'app')?.resourceVersion, '2');
+  t.is(idx.get('one', 'other'), undefined);
+  idx.apply('DELETED', sa('app', '4', undefined, 'two'));
+  t.is(idx.get('two', 'app'), undefined);
+  t.is(idx.get('two', 'other')?.resourceVersion, '3');
+  t.is(idx.get('one', 'app')?.resourceVersion, '1');
+  idx.apply('DELETED', sa('app', '5', undefined, 'one'));
+  t.is(idx.get('one', 'app'), undefined);
+  idx.apply('ADDED', sa('app', '6', undefined, 'one'));
+  t.is(idx.get('one', 'app')?.resourceVersion, '6');
+  idx.replace([sa('new', '7', undefined, 'three')]);
+  t.is(idx.get('one', 'app'), undefined);
+  t.is(idx.get('two', 'other'), undefined);
+  t.is(idx.get('three', 'new')?.resourceVersion, '7');
   t.is(idx.size, 1);
 });
