@@ -2,6 +2,7 @@
  * The STS emulator's HTTP adapter: AWS Query protocol on 127.0.0.1, faults applied to sockets, every call
  * recorded. Protocol logic lives in pure modules (dispatch.ts and below); this file only moves bytes.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +69,7 @@ export class StsEmulator {
   readonly #store: IdentityStore;
   readonly #faults: FaultState = createFaultState();
   readonly #log = new CallLog();
+  /** Aborts the answers held back by a latency fault when the emulator closes. */
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   #inFlight = 0;
@@ -76,6 +78,8 @@ export class StsEmulator {
   private constructor(server: Server, options: StsEmulatorOptions) {
     this.#server = server;
     this.#options = options;
+    // Every answer held back listens on it (one per request in flight; the bench holds a hundred): not a leak.
+    setMaxListeners(0, this.#closing.signal);
     this.#now = options.now ?? Date.now;
     this.accountId = options.accountId ?? '123456789012';
     this.#store = createIdentityStore({
