@@ -17,6 +17,10 @@ interface Pending {
  * Timers fire in deadline order, those due together in the order they were set; a timer set while others fire
  * (even with no delay) fires in a later turn, as with Node's own timers. An exception from a timer is thrown, as
  * from a Node timer, after the remaining timers are armed again.
+ *
+ * Deadlines are kept on the clock's own time (the wall clock for systemClock), and a timer is due when the clock
+ * says so: if the wall clock is stepped, deadlines move with it (a timer the step made early waits again). For
+ * refreshes anchored to an expiry STS gave in wall time, that is the right reference.
  */
 export function sharedTimerClock(clock: Clock): Clock {
   const heap: Pending[] = [];

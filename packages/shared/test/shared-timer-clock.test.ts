@@ -103,3 +103,31 @@ test('random schedules and cancellations: the same firings, at the same times, a
     t.true(seen.direct.length > 100);
   }
 });
+
+test('deadlines are on the clock underneath: when it was stepped back, a timer whose turn came early waits again', (t) => {
+  // An underlying clock whose time and timers are driven separately, as a wall clock stepped under a monotonic timer.
+  let wall = 10_000;
+  const armed: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
+  const under = {
+    now: () => wall,
+    setTimeout(fn: () => void, ms: number): Timer {
+      const entry = { fn, ms, cancelled: false };
+      armed.push(entry);
+      return { cancel: () => void (entry.cancelled = true) };
+    },
+  };
+  const clock = sharedTimerClock(under);
+  const fired: number[] = [];
+  clock.setTimeout(() => fired.push(wall), 1000);
+  t.is(armed.length, 1);
+  t.is(armed[0]!.ms, 1000);
+  // The timer underneath fires after its 1 s, but the wall clock was stepped back 400 ms meanwhile.
+  wall += 1000 - 400;
+  armed[0]!.fn();
+  t.deepEqual(fired, [], 'not due on the clock it was set on');
+  t.is(armed.length, 2);
+  t.is(armed[1]!.ms, 400, 'armed again for what is left');
+  wall += 400;
+  armed[1]!.fn();
+  t.deepEqual(fired, [11_000]);
+});
