@@ -1,7 +1,7 @@
 // The capabilities the DaemonSet gives ip2service are enough for what it does to the node, with either iptables
 // back end: each step runs in a network namespace of its own, as root limited to exactly those capabilities and
 // without privilege escalation (setpriv), like the container.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { netnsUnsupportedReason } from '@iam4kube/testkit';
 import { buildManifests, find } from '../support/manifests.js';
@@ -38,33 +38,51 @@ function inNamespaceWith(caps: readonly string[], script: string) {
   });
 }
 
-// Like the other network namespace suites: skipped, with the reason, where iptables or conntrack is missing
-// (`.ci/run` installs them).
-const unsupported = canMakeNamespaces() ? netnsUnsupportedReason(['iptables-nft-save', 'iptables-legacy-save', 'conntrack', 'setpriv']) : 'needs root and unshare';
-const rootOnly = unsupported === undefined ? test : test.skip;
-if (unsupported !== undefined) test.skip(`capabilities of the ip2service container: ${unsupported}`, () => {});
+const rootOnly = canMakeNamespaces() ? test : test.skip;
+/** Why the steps cannot run here (a tool missing), or undefined. */
+const missingTool = canMakeNamespaces() ? netnsUnsupportedReason(['iptables-nft-save', 'iptables-legacy-save', 'conntrack', 'setpriv']) : undefined;
+
+/** A step test that fails with the reason, not with a shell's "not found", where a tool is missing. */
+function withTools(body: (t: ExecutionContext) => Promise<void>): (t: ExecutionContext) => Promise<void> {
+  return async (t) => {
+    if (missingTool !== undefined) {
+      t.fail(`${missingTool} (apt-get install iptables conntrack; .ci/run installs them)`);
+      return;
+    }
+    await body(t);
+  };
+}
 
 test('the DaemonSet adds exactly NET_ADMIN and NET_RAW', (t) => {
   t.deepEqual(capabilities, ['NET_ADMIN', 'NET_RAW']);
 });
 
 for (const backend of ['nft', 'legacy']) {
-  rootOnly(`iptables-${backend}: a sync and the conntrack flush work with the DaemonSet's capabilities`, async (t) => {
-    const r = await inNamespaceWith(capabilities, SYNC(backend));
-    t.is(r.code, 0, r.stderr);
-    t.is(r.stdout, 'synced\n');
-  });
+  rootOnly(
+    `iptables-${backend}: a sync and the conntrack flush work with the DaemonSet's capabilities`,
+    withTools(async (t) => {
+      const r = await inNamespaceWith(capabilities, SYNC(backend));
+      t.is(r.code, 0, r.stderr);
+      t.is(r.stdout, 'synced\n');
+    }),
+  );
 }
 
-rootOnly('NET_RAW is needed: with NET_ADMIN alone iptables-legacy cannot write its tables', async (t) => {
-  const r = await inNamespaceWith(['NET_ADMIN'], SYNC('legacy'));
-  t.not(r.code, 0);
-  t.regex(r.stderr, /Permission denied|unable to initialize table/);
-  const nft = await inNamespaceWith(['NET_ADMIN'], SYNC('nft'));
-  t.is(nft.code, 0, 'iptables-nft alone would do with NET_ADMIN: ' + nft.stderr);
-});
+rootOnly(
+  'NET_RAW is needed: with NET_ADMIN alone iptables-legacy cannot write its tables',
+  withTools(async (t) => {
+    const r = await inNamespaceWith(['NET_ADMIN'], SYNC('legacy'));
+    t.not(r.code, 0);
+    t.regex(r.stderr, /Permission denied|unable to initialize table/);
+    const nft = await inNamespaceWith(['NET_ADMIN'], SYNC('nft'));
+    t.is(nft.code, 0, 'iptables-nft alone would do with NET_ADMIN: ' + nft.stderr);
+  }),
+);
 
-rootOnly('without the capabilities nothing works (the check can fail)', async (t) => {
-  const r = await inNamespaceWith([], SYNC('nft'));
-  t.not(r.code, 0);
-});
+rootOnly(
+  'without the capabilities nothing works (the check can fail)',
+  withTools(async (t) => {
+    const r = await inNamespaceWith([], SYNC('nft'));
+    t.not(r.code, 0);
+  }),
+);
