@@ -93,10 +93,8 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
       const paired = async (keepAlive: boolean): Promise<PairedResult> => {
         const target = (t: 'baseline' | 'server'): PairedTarget => {
           const url = t === 'baseline' ? `${baseline.url}${PATH}` : `${stack.metadataUrl}${PATH}`;
-          // Both get the same request, token header included (the baseline ignores it): Node's own parsing of the
-          // header a client sends is the same cost for any server, not ours. (Until session 5 the baseline was sent
-          // no token: Node materializes req.headers for every HTTP/1.1 request, and that one unknown header cost the
-          // bare server 4-6 µs of CPU a request on a slow machine, 0.07-0.14 of the ratio that was not the server's.)
+          // Both get the same request, token header included (the baseline ignores it): Node materializes every
+          // header of an HTTP/1.1 request for any server, so that cost is not ours (docs/performance.md has the figures).
           const common = { tool: o.tool, url, connections: o.connections, keepAlive, headers: v2, cpu: o.cpus.load };
           return {
             pid: t === 'baseline' ? baseline.child.pid : stack.server.child.pid,

@@ -38,19 +38,21 @@ function inNamespaceWith(caps: readonly string[], script: string) {
   });
 }
 
-const rootOnly = canMakeNamespaces() ? test : test.skip;
 /** Why the steps cannot run here (a tool missing), or undefined. */
 const missingTool = canMakeNamespaces() ? netnsUnsupportedReason(['iptables-nft-save', 'iptables-legacy-save', 'conntrack', 'setpriv']) : undefined;
 
-/** A step test that fails with the reason, not with a shell's "not found", where a tool is missing. */
-function withTools(body: (t: ExecutionContext) => Promise<void>): (t: ExecutionContext) => Promise<void> {
-  return async (t) => {
+/**
+ * A step run in a network namespace: skipped without root; where a tool is missing it fails with the reason, not
+ * with a shell's "not found".
+ */
+function step(title: string, body: (t: ExecutionContext) => Promise<void>): void {
+  (canMakeNamespaces() ? test : test.skip)(title, async (t) => {
     if (missingTool !== undefined) {
       t.fail(`${missingTool} (apt-get install iptables conntrack; .ci/run installs them)`);
       return;
     }
     await body(t);
-  };
+  });
 }
 
 test('the DaemonSet adds exactly NET_ADMIN and NET_RAW', (t) => {
@@ -58,31 +60,22 @@ test('the DaemonSet adds exactly NET_ADMIN and NET_RAW', (t) => {
 });
 
 for (const backend of ['nft', 'legacy']) {
-  rootOnly(
-    `iptables-${backend}: a sync and the conntrack flush work with the DaemonSet's capabilities`,
-    withTools(async (t) => {
-      const r = await inNamespaceWith(capabilities, SYNC(backend));
-      t.is(r.code, 0, r.stderr);
-      t.is(r.stdout, 'synced\n');
-    }),
-  );
+  step(`iptables-${backend}: a sync and the conntrack flush work with the DaemonSet's capabilities`, async (t) => {
+    const r = await inNamespaceWith(capabilities, SYNC(backend));
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, 'synced\n');
+  });
 }
 
-rootOnly(
-  'NET_RAW is needed: with NET_ADMIN alone iptables-legacy cannot write its tables',
-  withTools(async (t) => {
-    const r = await inNamespaceWith(['NET_ADMIN'], SYNC('legacy'));
-    t.not(r.code, 0);
-    t.regex(r.stderr, /Permission denied|unable to initialize table/);
-    const nft = await inNamespaceWith(['NET_ADMIN'], SYNC('nft'));
-    t.is(nft.code, 0, 'iptables-nft alone would do with NET_ADMIN: ' + nft.stderr);
-  }),
-);
+step('NET_RAW is needed: with NET_ADMIN alone iptables-legacy cannot write its tables', async (t) => {
+  const r = await inNamespaceWith(['NET_ADMIN'], SYNC('legacy'));
+  t.not(r.code, 0);
+  t.regex(r.stderr, /Permission denied|unable to initialize table/);
+  const nft = await inNamespaceWith(['NET_ADMIN'], SYNC('nft'));
+  t.is(nft.code, 0, 'iptables-nft alone would do with NET_ADMIN: ' + nft.stderr);
+});
 
-rootOnly(
-  'without the capabilities nothing works (the check can fail)',
-  withTools(async (t) => {
-    const r = await inNamespaceWith([], SYNC('nft'));
-    t.not(r.code, 0);
-  }),
-);
+step('without the capabilities nothing works (the check can fail)', async (t) => {
+  const r = await inNamespaceWith([], SYNC('nft'));
+  t.not(r.code, 0);
+});

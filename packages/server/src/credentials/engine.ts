@@ -1,5 +1,4 @@
-import type { Clock, Logger, ProbeResult, Registry } from '@iam4kube/shared';
-import { sharedTimerClock } from '@iam4kube/shared';
+import { sharedTimerClock, type Clock, type Logger, type ProbeResult, type Registry } from '@iam4kube/shared';
 import type { PolicyDecision } from '../identity/namespace-policy.js';
 import type { PodRoleBindings } from '../identity/pod-role-binding.js';
 import { CredentialStore } from './credential-store.js';
