@@ -19,6 +19,13 @@ export interface LoadOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Pin the load generator to this CPU (taskset), when set. */
   readonly cpu?: number | undefined;
+  /**
+   * Paced load: after every answer each connection pauses a random time, exponential with this mean in
+   * milliseconds, before its next request (wrk, wrk-paced.lua; autocannon sends 1000 / pace requests per second per
+   * connection). The offered rate is then about connections × 1000 / pace, below saturation. Unset: every connection
+   * sends as fast as it is answered.
+   */
+  readonly paceMs?: number | undefined;
 }
 
 export interface LoadResult {
@@ -48,10 +55,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 async function runWrk(o: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
-  const script = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+  const script = fileURLToPath(new URL(o.paceMs === undefined ? './wrk-report.lua' : './wrk-paced.lua', import.meta.url));
   const args = ['-t1', `-c${o.connections}`, `-d${o.durationS}s`, '--timeout', '10s', '-s', script];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  const out = await run(pinned(o.cpu, ['wrk', ...args, o.url]));
+  const out = await run(pinned(o.cpu, ['wrk', ...args, o.url, ...(o.paceMs === undefined ? [] : ['--', String(o.paceMs)])]));
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
   const r = JSON.parse(line) as Record<string, number>;
@@ -71,6 +78,7 @@ async function runWrk(o: LoadOptions, headers: Record<string, string>): Promise<
 async function runAutocannon(o: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
   const args = [cli, '-c', String(o.connections), '-d', String(o.durationS), '-j', '-t', '10'];
+  if (o.paceMs !== undefined) args.push('--connectionRate', String(Math.max(1, Math.round(1000 / o.paceMs))));
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   const out = await run(pinned(o.cpu, [process.execPath, ...args, o.url]));
   const json = out.slice(out.indexOf('{'));

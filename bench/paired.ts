@@ -20,6 +20,8 @@ export interface PairedSide {
   /** The run with the median req/s, as the row to show. */
   readonly median: LoadResult;
   readonly rps: readonly number[];
+  /** Every measured run, in round order. */
+  readonly runs: readonly LoadResult[];
   /** CPU microseconds per answered request, median over the rounds (NaN without /proc). */
   readonly cpuUsPerRequest: number;
 }
@@ -60,7 +62,7 @@ async function withCpu(target: PairedTarget): Promise<{ r: LoadResult; cpu: numb
 
 function side(runs: ReadonlyArray<{ r: LoadResult; cpu: number }>): PairedSide {
   const sorted = [...runs].sort((a, b) => a.r.rps - b.r.rps);
-  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!.r, rps: runs.map((x) => x.r.rps), cpuUsPerRequest: median(runs.map((x) => x.cpu)) };
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!.r, rps: runs.map((x) => x.r.rps), runs: runs.map((x) => x.r), cpuUsPerRequest: median(runs.map((x) => x.cpu)) };
 }
 
 export function median(values: readonly number[]): number {

@@ -34,6 +34,14 @@ export function renderReport(results: BenchResults): string {
         `server ${f(cpu.close.server)} µs (**${f(t.ratios.cpuClose)}×**). Per-round req/s ratios, keep-alive: ${t.roundRatios.keepAlive.map((r) => f(r)).join(', ')}; ` +
         `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
     }
+    if (t.paced?.length) {
+      parts.push(`\nLatency at a fixed offered load (keep-alive, ${t.rows[0]?.tool ?? '?'}; each connection pauses a random time, exponential with the given mean, after every answer; medians of ${t.paced[0]!.rounds} interleaved rounds):\n`);
+      parts.push(table(
+        ['mean pause ms', 'offered req/s (about)', 'baseline req/s', 'baseline p50 ms', 'baseline p99 ms', 'server req/s', 'server p50 ms', 'server p99 ms', 'server max ms', 'p99 server/baseline', 'errors + non-2xx'],
+        t.paced.map((p) => [String(p.paceMs), String(Math.round(p.offeredRps)), String(Math.round(p.baseline.rps)), f(p.baseline.p50Ms), f(p.baseline.p99Ms),
+          String(Math.round(p.server.rps)), f(p.server.p50Ms), f(p.server.p99Ms), f(p.server.maxMs), f(p.p99Ratio), String(p.baseline.errors + p.baseline.non2xx + p.server.errors + p.server.non2xx)]),
+      ));
+    }
     parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
       `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
       `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +

@@ -13,6 +13,7 @@ import type { KubeApiEmulator } from '@iam4kube/testkit';
 import { pinProcess, startBenchStack, type BenchStack } from './bench-stack.js';
 import { runLoad, type LoadResult, type LoadTool } from './load-generator.js';
 import { measurePaired, median, type PairedResult, type PairedTarget } from './paired.js';
+import { benchPacedLatency, type PacedLatencyRow } from './paced-latency.js';
 
 export interface ThroughputOptions {
   readonly tool: LoadTool;
@@ -21,7 +22,16 @@ export interface ThroughputOptions {
   /** Steady server vs baseline: this many interleaved rounds of pairS seconds each. */
   readonly pairRounds: number;
   readonly pairS: number;
+  /** Latency at fixed offered loads (paced-latency.ts): the pauses, and interleaved rounds of roundS seconds. */
+  readonly paced: { readonly pacesMs: readonly number[]; readonly rounds: number; readonly roundS: number };
   readonly cpus: { readonly server: number | undefined; readonly load: number | undefined };
+  /**
+   * Idle time after a stack's start before it is measured. V8's memory reducer runs up to three full collections in
+   * an isolate once an allocation burst is over: the outbound thread's (the start's lists and first STS calls) came
+   * 32-34 s after the server started, 8-27 ms pauses plus 25-43 ms of incremental steps, on the server's only core.
+   * Measured at once, they made the early rounds' dips and the steady row's p99 and max (docs/performance.md).
+   */
+  readonly settleMs: number;
   /** ServiceAccounts (each with its own role and a pod) besides the one under load. */
   readonly extraServiceAccounts: number;
   readonly log: (line: string) => void;
@@ -52,6 +62,8 @@ export interface ThroughputReport {
   readonly refreshCallsDuringLoad: number;
   readonly cpuUsPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
   readonly roundRatios: Readonly<Record<'keepAlive' | 'close', readonly number[]>>;
+  /** Latency at fixed offered loads below saturation, keep-alive, server against baseline. */
+  readonly paced: readonly PacedLatencyRow[];
 }
 
 const ROLE = 'bench-role';
@@ -69,10 +81,12 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
     }
   };
   // Fast enough to fill 1,000 roles at start; the load itself never calls STS.
+  const startedAt = Date.now();
   const stack = await startBenchStack({ cpu: o.cpus.server, serverArgs: ['--sts-rate=1000', '--sts-burst=1000'], seed });
   const rows: ThroughputRow[] = [];
   try {
     const { bodyBytes, v2 } = await firstAnswer(stack, o.log);
+    await settle(startedAt, o.settleMs, o.log);
 
     const baseline = await startBaseline(bodyBytes, o.cpus.server);
     try {
@@ -114,6 +128,16 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
       };
       const steadyKa = await paired(true);
       const serverKa = rows.at(-1)!;
+      const paced = await benchPacedLatency({
+        ...o.paced,
+        tool: o.tool,
+        connections: o.connections,
+        urls: { baseline: `${baseline.url}${PATH}`, server: `${stack.metadataUrl}${PATH}` },
+        pids: { baseline: baseline.child.pid, server: stack.server.child.pid },
+        headers: v2,
+        cpu: o.cpus.load,
+        log: o.log,
+      });
       await measure('server', 'IMDSv1 (no token)', true);
       const steadyClose = await paired(false);
       const slow = await measure('server', 'STS answers in 10 s', true, () => stsSlow(stack, o.durationS));
@@ -125,6 +149,7 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
       // its own whose credentials come due for refresh minutes after they were fetched (see refreshStack).
       const refreshing = await refreshStack(o, seed);
       try {
+        await settle(Date.now(), o.settleMs, o.log); // its start has just ended (1,000 roles at 10/s)
         const steadyHere = await measure('server', 'steady, refresh stack (before its refreshes)', true, undefined, refreshing.stack);
         await refreshing.refreshesUnderway();
         const before = refreshing.stack.sts.countCalls('AssumeRole');
@@ -149,6 +174,7 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
             close: { baseline: steadyClose.baseline.cpuUsPerRequest, server: steadyClose.server.cpuUsPerRequest },
           },
           roundRatios: { keepAlive: steadyKa.ratios, close: steadyClose.ratios },
+          paced,
         };
       } finally {
         await refreshing.stack.stop();
@@ -159,6 +185,13 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
   } finally {
     await stack.stop();
   }
+}
+
+async function settle(since: number, settleMs: number, log: (line: string) => void): Promise<void> {
+  const left = since + settleMs - Date.now();
+  if (left <= 0) return;
+  log(`letting the server settle for ${Math.round(left / 1000)} s (V8's memory reducer after the start)`);
+  await new Promise((resolve) => setTimeout(resolve, left));
 }
 
 /** The token and the size of the bench pod's credentials document, checking that the server answers it. */
