@@ -24,16 +24,8 @@ export interface PacedLatencyOptions {
   readonly log: (line: string) => void;
 }
 
-export interface PacedSide {
-  /** Medians over the rounds. */
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** The largest latency seen in any round. */
-  readonly maxMs: number;
-  readonly errors: number;
-  readonly non2xx: number;
-}
+/** One side over the rounds: rps, p50 and p99 are medians, max the largest seen, errors and non-2xx the sums. */
+export type PacedSide = Pick<LoadResult, 'rps' | 'p50Ms' | 'p99Ms' | 'maxMs' | 'errors' | 'non2xx'>;
 
 export interface PacedLatencyRow {
   readonly paceMs: number;
