@@ -110,6 +110,7 @@ export function createFastPath(o: FastPathOptions): FastPath {
     if (!listing && o.events) for (const event of eventsOf(found)) o.events.record(event, started);
     res.writeHead(200, answer.headers as string[]);
     if (method === 'HEAD') res.end();
+    else if (typeof answer.body === 'string') res.end(answer.body, 'latin1'); // ASCII: one chunk with the head
     else res.end(answer.body);
     const seconds = (o.clock.now() - started) / 1000;
     o.metrics.observe(route.name, 200, seconds);

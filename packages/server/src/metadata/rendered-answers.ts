@@ -3,7 +3,13 @@ import { accountOfRoleArn, credentialsDocument } from './credentials-document.js
 
 /** A 200 answer rendered once: its body and its headers, ready for `res.writeHead` (a flat name/value array). */
 export interface RenderedAnswer {
-  readonly body: Buffer;
+  /**
+   * A text of ASCII characters stays a string, to be written as `latin1` (its bytes are its characters): Node then
+   * sends the head and the body as one chunk, where a Buffer body goes out as a chunk of its own (a measurable share
+   * of a keep-alive request, docs/performance.md). Every answer is ASCII in practice (STS's values, role names);
+   * any other text is its UTF-8 bytes.
+   */
+  readonly body: string | Buffer;
   readonly headers: readonly string[];
 }
 
@@ -66,6 +72,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 function answer(text: string, type: string): RenderedAnswer {
-  const body = Buffer.from(text);
-  return { body, headers: ['Content-Type', type, 'Content-Length', String(body.length)] };
+  const bytes = Buffer.byteLength(text);
+  // Every character outside ASCII takes more UTF-8 bytes than UTF-16 code units: equal counts mean ASCII only.
+  const body = bytes === text.length ? text : Buffer.from(text);
+  return { body, headers: ['Content-Type', type, 'Content-Length', String(bytes)] };
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
-import type { RequestListener } from 'node:http';
+import { createServer, request, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'light-my-request';
@@ -8,6 +9,7 @@ import { createMetadataApp } from '../../src/metadata/app.js';
 import { createFastPath, type InstantAnswers } from '../../src/metadata/fast-path.js';
 import { createMetadataListener } from '../../src/metadata/request-listener.js';
 import { createRenderedAnswers } from '../../src/metadata/rendered-answers.js';
+import { credentialsDocument } from '../../src/metadata/credentials-document.js';
 import { createTokenSigner, type TokenSigner } from '../../src/metadata/imds-token.js';
 import { createMetadataMetrics } from '../../src/metadata/metadata-metrics.js';
 import type { Kernel } from '../../src/metadata/kernel.js';
@@ -195,5 +197,35 @@ test('the debug line of a fast answer has the fields of the Koa app\'s, and none
     const line = JSON.parse(lines.find((l) => l.includes('"request"'))!) as Record<string, unknown>;
     t.like(line, { method: 'GET', path: CREDS, ip: '10.0.0.5', route: 'credentials', pod: 'demo/app', roleArn: ROLE.kind === 'role' ? ROLE.binding.roleArn : '', status: 200 });
     t.false(JSON.stringify(line).includes(CREDENTIALS.secretAccessKey), 'no secret in the log');
+  }
+});
+
+test('on a real socket, an ASCII answer (one chunk with the head) and one outside ASCII go out with their exact bytes', async (t) => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0, 500));
+  for (const roleName of ['demo-role', 'demo-rôle']) {
+    const role: RoleResolution = { ...(ROLE as RoleResolution), binding: { ...(ROLE as RoleResolution).binding, roleName } };
+    const fast = side({ fast: true, tokens: createTokenSigner(), clock, imdsV1: 'allowed', instant: { role: () => role, credentials: () => CREDENTIALS } });
+    const server = createServer(fast.listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // The listing (the role name: outside ASCII for the second role) and, for the first, its credentials document.
+      const asked: Array<[string, Buffer]> = [['/latest/meta-data/iam/security-credentials/', Buffer.from(roleName, 'utf8')]];
+      if (roleName === 'demo-role') asked.push([CREDS, Buffer.from(credentialsDocument(CREDENTIALS), 'utf8')]);
+      for (const [path, expected] of asked) {
+        const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+          request({ host: '127.0.0.1', port, path }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          }).on('error', reject).end();
+        });
+        t.deepEqual(body, expected, `${roleName} ${path}`);
+        t.is(headers['content-length'], String(expected.length), `${roleName} ${path}`);
+      }
+      t.is(fast.taken, asked.length, 'every one answered by the fast path');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 });

@@ -6,7 +6,7 @@ import { CREDENTIALS, ROLE_ARN } from './harness.js';
 test('a credentials document is rendered once per issued credentials, with its Content-Length', (t) => {
   const rendered = createRenderedAnswers();
   const first = rendered.credentials(CREDENTIALS, undefined);
-  t.is(first.body.toString(), credentialsDocument(CREDENTIALS));
+  t.is(first.body, credentialsDocument(CREDENTIALS), 'ASCII: the text itself, written as latin1 with the head');
   t.deepEqual(first.headers, ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(first.body.length)]);
   t.is(rendered.credentials(CREDENTIALS, undefined), first, 'the same answer object: not rendered again');
   const renewed = { ...CREDENTIALS, accessKeyId: 'ASIARENEWEDRENEWED01' };
@@ -27,10 +27,19 @@ test('the extended document carries the account of the role, kept apart from the
   t.is(JSON.parse(rendered.credentials(CREDENTIALS, 'not-an-arn').body.toString()).AccountId, undefined);
 });
 
-test('texts are rendered once, with their byte length', (t) => {
+test('texts are rendered once, with their byte length; outside ASCII as their UTF-8 bytes', (t) => {
   const rendered = createRenderedAnswers();
   const a = rendered.text('demo-rôle');
-  t.is(a.body.toString(), 'demo-rôle');
+  t.deepEqual(a.body, Buffer.from('demo-rôle', 'utf8'), 'not ASCII: the UTF-8 bytes (latin1 would write other bytes)');
   t.deepEqual(a.headers, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '10']);
   t.is(rendered.text('demo-rôle'), a);
+  t.is(rendered.text('demo-role').body, 'demo-role');
+  t.deepEqual(rendered.text('demo-role').headers, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '9']);
+  // Every kind of character outside ASCII: 2- and 3-byte characters, a surrogate pair, a lone surrogate, U+0080.
+  for (const text of ['é', '\u0080', '€', '😀', '\ud800', 'x\u007f']) {
+    const answer = rendered.text(text);
+    const bytes = Buffer.from(text, 'utf8');
+    t.is(answer.headers[3], String(bytes.length), text);
+    t.deepEqual(Buffer.isBuffer(answer.body) ? answer.body : Buffer.from(answer.body, 'latin1'), bytes, `${JSON.stringify(text)}: the bytes written are its UTF-8 bytes`);
+  }
 });
