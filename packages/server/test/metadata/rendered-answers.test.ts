@@ -35,7 +35,8 @@ test('texts are rendered once, with their byte length; outside ASCII as their UT
   t.is(rendered.text('demo-rôle'), a);
   t.is(rendered.text('demo-role').body, 'demo-role');
   t.deepEqual(rendered.text('demo-role').headers, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '9']);
-  // Every kind of character outside ASCII: 2- and 3-byte characters, a surrogate pair, a lone surrogate, U+0080.
+  // Each kind of character outside ASCII (2 and 3 bytes, a surrogate pair, a lone surrogate, the first one: U+0080)
+  // and the last ASCII one (U+007F).
   for (const text of ['é', '\u0080', '€', '😀', '\ud800', 'x\u007f']) {
     const answer = rendered.text(text);
     const bytes = Buffer.from(text, 'utf8');
