@@ -47,18 +47,19 @@ export async function benchPacedLatency(o: PacedLatencyOptions): Promise<PacedLa
     };
     const paired = await measurePaired({ rounds: o.rounds, baseline: target('baseline'), server: target('server') });
     const base = paired.baseline.runs;
+    const p99Ratios = paired.server.runs.map((r, i) => r.p99Ms / base[i]!.p99Ms);
     const row: PacedLatencyRow = {
       paceMs,
       offeredRps: (o.connections * 1000) / paceMs,
       rounds: o.rounds,
       baseline: sideOf(base),
       server: sideOf(paired.server.runs),
-      p99Ratio: median(paired.server.runs.map((r, i) => r.p99Ms / base[i]!.p99Ms)),
+      p99Ratio: median(p99Ratios),
     };
     o.log(`paced, mean pause ${paceMs} ms (about ${Math.round(row.offeredRps)} req/s offered): ` +
       `baseline ${Math.round(row.baseline.rps)} req/s p50 ${row.baseline.p50Ms.toFixed(2)} ms p99 ${row.baseline.p99Ms.toFixed(2)} ms; ` +
       `server ${Math.round(row.server.rps)} req/s p50 ${row.server.p50Ms.toFixed(2)} ms p99 ${row.server.p99Ms.toFixed(2)} ms; ` +
-      `p99 server/baseline per round ${paired.server.runs.map((r, i) => (r.p99Ms / base[i]!.p99Ms).toFixed(2)).join(' ')}`);
+      `p99 server/baseline per round ${p99Ratios.map((r) => r.toFixed(2)).join(' ')}`);
     rows.push(row);
   }
   return rows;
