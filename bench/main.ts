@@ -8,6 +8,7 @@
  *   npm run bench -- --quick            # shorter runs and smaller N (a smoke test of the harness)
  *   npm run bench -- --tool autocannon  # the load generator (default: wrk when installed, else autocannon)
  *   npm run bench -- --render .bench/results.json  # the tables of a saved run
+ *   npm run bench -- --guest-halt-poll-ns 200000   # a KVM guest's idle polling for the run (root; restored after)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem, cpus } from 'node:os';
@@ -20,12 +21,13 @@ import { benchMemory } from './memory.js';
 import { benchStsEconomy } from './sts-economy.js';
 import { benchEventLatency } from './event-latency.js';
 import { renderReport, type BenchResults } from './report.js';
+import { parseHaltPollNs, readGuestIdle, setGuestHaltPoll } from './guest-halt-poll.js';
 
 const SECTIONS = ['throughput', 'memory', 'sts', 'latency'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: npm run bench -- [--only throughput,memory,sts,latency] [--quick] [--tool wrk|autocannon]
-                       [--connections N] [--duration S] [--out FILE] [--render FILE]
+                       [--connections N] [--duration S] [--out FILE] [--render FILE] [--guest-halt-poll-ns NS]
 See docs/performance.md.`;
 
 function parseBenchArgs() {
@@ -40,6 +42,7 @@ function parseBenchArgs() {
         connections: { type: 'string', default: '50' },
         duration: { type: 'string' },
         out: { type: 'string', default: '.bench/results.json' },
+        'guest-halt-poll-ns': { type: 'string' },
       },
     });
   } catch (err) {
@@ -57,6 +60,13 @@ if (values.render !== undefined) {
   console.log(renderReport(JSON.parse(await readFile(values.render, 'utf8')) as BenchResults));
   process.exit(0);
 }
+let haltPollNs: number | undefined;
+try {
+  haltPollNs = values['guest-halt-poll-ns'] === undefined ? undefined : parseHaltPollNs(values['guest-halt-poll-ns']);
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 const quick = values.quick === true;
 const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section "${s}"; known: ${SECTIONS.join(', ')}`);
@@ -67,6 +77,24 @@ const plan = cpuPlan(cpuCount);
 if (plan.load !== undefined) pinProcess(process.pid, plan.load);
 const log = (line: string): void => console.log(`  ${line}`);
 
+// The guest's idle polling for this run, put back when the bench ends, fails or is interrupted.
+let restoreHaltPoll: (() => void) | undefined;
+try {
+  restoreHaltPoll = haltPollNs === undefined ? undefined : setGuestHaltPoll(haltPollNs);
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(2);
+}
+if (restoreHaltPoll) {
+  process.once('exit', restoreHaltPoll);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      restoreHaltPoll();
+      process.exit(code);
+    });
+  }
+}
+
 const machine = {
   cpus: cpuCount,
   cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -74,6 +102,8 @@ const machine = {
   node: process.version,
   tool,
   pinning: plan.server === undefined ? 'none (1 CPU)' : `server on CPU ${plan.server}; load generator, emulators and bench on CPU ${plan.load}`,
+  guestIdle: readGuestIdle(),
+  guestHaltPollSetByBench: haltPollNs !== undefined,
   date: new Date().toISOString(),
 };
 console.log(`iam4kube bench: ${JSON.stringify(machine)}`);

@@ -4,10 +4,12 @@
  * baseline moved between 37,000 and 65,000 req/s within one minute) hits both alike, and the figure reported is the
  * median of the per-round ratios. Each round is preceded by a short unmeasured load of the same target, so neither
  * side is measured coming out of idle: what is compared is sustained load. Each run also records the CPU time the target process spent per request
- * (/proc/<pid>/stat, every thread), a second view of the same cost that does not depend on the load generator.
+ * (/proc/<pid>/stat, every thread), a second view of the same cost that does not depend on the load generator, and
+ * the wake-up interrupts the load generator's CPU received per request (wakeup-ipis.ts): what waking it cost the target.
  */
 import { readFileSync } from 'node:fs';
 import type { LoadResult } from './load-generator.js';
+import { wakeupIpis } from './wakeup-ipis.js';
 
 export interface PairedTarget {
   readonly pid: number | undefined;
@@ -24,6 +26,8 @@ export interface PairedSide {
   readonly runs: readonly LoadResult[];
   /** CPU microseconds per answered request, median over the rounds (NaN without /proc). */
   readonly cpuUsPerRequest: number;
+  /** Wake-up interrupts received by the load generator's CPU per answered request, median over the rounds (NaN when unknown). */
+  readonly wakeupIpisPerRequest: number;
 }
 
 export interface PairedResult {
@@ -37,15 +41,29 @@ export interface PairedResult {
   readonly ratios: readonly number[];
 }
 
-export async function measurePaired(o: { readonly rounds: number; readonly baseline: PairedTarget; readonly server: PairedTarget }): Promise<PairedResult> {
-  const base: Array<{ r: LoadResult; cpu: number }> = [];
-  const server: Array<{ r: LoadResult; cpu: number }> = [];
+export interface PairedOptions {
+  readonly rounds: number;
+  readonly baseline: PairedTarget;
+  readonly server: PairedTarget;
+  /** The load generator's CPU, whose wake-up interrupts are counted; none when the load is not pinned. */
+  readonly loadCpu?: number | undefined;
+}
+
+interface Measured {
+  readonly r: LoadResult;
+  readonly cpu: number;
+  readonly ipis: number;
+}
+
+export async function measurePaired(o: PairedOptions): Promise<PairedResult> {
+  const base: Measured[] = [];
+  const server: Measured[] = [];
   for (let i = 0; i < o.rounds; i++) {
     // Alternate which goes first, so neither always follows the other.
     const order = i % 2 === 0 ? ([[o.baseline, base], [o.server, server]] as const) : ([[o.server, server], [o.baseline, base]] as const);
     for (const [target, into] of order) {
       await target.warm?.();
-      into.push(await withCpu(target));
+      into.push(await measured(target, o.loadCpu));
     }
   }
   const ratios = base.map((b, i) => server[i]!.r.rps / b.r.rps);
@@ -53,16 +71,25 @@ export async function measurePaired(o: { readonly rounds: number; readonly basel
   return { rounds: o.rounds, baseline: side(base), server: side(server), ratio: median(ratios), cpuRatio: median(cpuRatios), ratios };
 }
 
-async function withCpu(target: PairedTarget): Promise<{ r: LoadResult; cpu: number }> {
+async function measured(target: PairedTarget, loadCpu: number | undefined): Promise<Measured> {
   const before = cpuSeconds(target.pid);
+  const ipisBefore = wakeupIpis(loadCpu);
   const r = await target.run();
   const spent = cpuSeconds(target.pid) - before;
-  return { r, cpu: r.requests > 0 ? (spent * 1e6) / r.requests : Number.NaN };
+  const ipis = wakeupIpis(loadCpu) - ipisBefore;
+  const perRequest = (n: number): number => (r.requests > 0 ? n / r.requests : Number.NaN);
+  return { r, cpu: perRequest(spent * 1e6), ipis: perRequest(ipis) };
 }
 
-function side(runs: ReadonlyArray<{ r: LoadResult; cpu: number }>): PairedSide {
+function side(runs: readonly Measured[]): PairedSide {
   const sorted = [...runs].sort((a, b) => a.r.rps - b.r.rps);
-  return { median: sorted[Math.floor((sorted.length - 1) / 2)]!.r, rps: runs.map((x) => x.r.rps), runs: runs.map((x) => x.r), cpuUsPerRequest: median(runs.map((x) => x.cpu)) };
+  return {
+    median: sorted[Math.floor((sorted.length - 1) / 2)]!.r,
+    rps: runs.map((x) => x.r.rps),
+    runs: runs.map((x) => x.r),
+    cpuUsPerRequest: median(runs.map((x) => x.cpu)),
+    wakeupIpisPerRequest: median(runs.map((x) => x.ipis)),
+  };
 }
 
 export function median(values: readonly number[]): number {

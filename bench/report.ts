@@ -3,8 +3,11 @@ import type { ThroughputReport } from './throughput.js';
 import type { MemoryReport } from './memory.js';
 import type { StsEconomyReport } from './sts-economy.js';
 import type { EventLatencyReport } from './event-latency.js';
+import type { GuestIdle } from './guest-halt-poll.js';
 
 export interface BenchResults {
+  /** What main.ts records of the machine; only the guest's idle setting is rendered here. */
+  machine?: { readonly guestIdle?: GuestIdle };
   throughput?: ThroughputReport;
   memory?: MemoryReport;
   sts?: StsEconomyReport;
@@ -33,6 +36,14 @@ export function renderReport(results: BenchResults): string {
         `server ${f(cpu.keepAlive.server)} µs (**${f(t.ratios.cpuKeepAlive)}×** the baseline's efficiency); Connection: close baseline ${f(cpu.close.baseline)} µs, ` +
         `server ${f(cpu.close.server)} µs (**${f(t.ratios.cpuClose)}×**). Per-round req/s ratios, keep-alive: ${t.roundRatios.keepAlive.map((r) => f(r)).join(', ')}; ` +
         `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
+    }
+    const ipis = t.wakeupIpisPerRequest;
+    if (ipis) {
+      const idle = results.machine?.guestIdle;
+      const setting = idle?.haltPollNs !== undefined ? `guest halt polling ${idle.haltPollNs} ns` : `cpuidle driver ${idle?.cpuidleDriver ?? 'unknown'}, no halt polling setting`;
+      parts.push(`
+Wake-up interrupts received by the load generator's CPU per request (${setting}): keep-alive baseline ${f(ipis.keepAlive.baseline)}, ` +
+        `server ${f(ipis.keepAlive.server)}; Connection: close baseline ${f(ipis.close.baseline)}, server ${f(ipis.close.server)}.`);
     }
     if (t.paced?.length) {
       parts.push(`\nLatency at a fixed offered load (keep-alive, ${t.rows[0]?.tool ?? '?'}; each connection pauses a random time, exponential with the given mean, after every answer; medians of ${t.paced[0]!.rounds} interleaved rounds):\n`);

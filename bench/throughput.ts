@@ -61,6 +61,8 @@ export interface ThroughputReport {
   /** AssumeRole calls the STS emulator answered during the refresh row's measurement. */
   readonly refreshCallsDuringLoad: number;
   readonly cpuUsPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
+  /** Wake-up interrupts received by the load generator's CPU per request (paired.ts), medians of the rounds. */
+  readonly wakeupIpisPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
   readonly roundRatios: Readonly<Record<'keepAlive' | 'close', readonly number[]>>;
   /** Latency at fixed offered loads below saturation, keep-alive, server against baseline. */
   readonly paced: readonly PacedLatencyRow[];
@@ -117,13 +119,14 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
           };
         };
         for (const t of ['baseline', 'server'] as const) await target(t).run(); // warm-up: JIT, connection pools
-        const result = await measurePaired({ rounds: o.pairRounds, baseline: target('baseline'), server: target('server') });
+        const result = await measurePaired({ rounds: o.pairRounds, baseline: target('baseline'), server: target('server'), loadCpu: o.cpus.load });
         const scenario = `steady, median of ${o.pairRounds} interleaved ${o.pairS} s rounds (1 s warm-up each)`;
         for (const [t, sideOf] of [['baseline', result.baseline], ['server', result.server]] as const) {
           rows.push({ target: t, scenario, keepAlive, ...sideOf.median, rps: median(sideOf.rps) });
         }
         o.log(`${keepAlive ? 'keep-alive' : 'close'}: server/baseline per round ${result.ratios.map((r) => r.toFixed(2)).join(' ')} → median ${result.ratio.toFixed(2)}; ` +
-          `CPU per request baseline ${result.baseline.cpuUsPerRequest.toFixed(1)} µs, server ${result.server.cpuUsPerRequest.toFixed(1)} µs`);
+          `CPU per request baseline ${result.baseline.cpuUsPerRequest.toFixed(1)} µs, server ${result.server.cpuUsPerRequest.toFixed(1)} µs; ` +
+          `wake-up interrupts to the load CPU per request baseline ${result.baseline.wakeupIpisPerRequest.toFixed(2)}, server ${result.server.wakeupIpisPerRequest.toFixed(2)}`);
         return result;
       };
       const steadyKa = await paired(true);
@@ -172,6 +175,10 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
           cpuUsPerRequest: {
             keepAlive: { baseline: steadyKa.baseline.cpuUsPerRequest, server: steadyKa.server.cpuUsPerRequest },
             close: { baseline: steadyClose.baseline.cpuUsPerRequest, server: steadyClose.server.cpuUsPerRequest },
+          },
+          wakeupIpisPerRequest: {
+            keepAlive: { baseline: steadyKa.baseline.wakeupIpisPerRequest, server: steadyKa.server.wakeupIpisPerRequest },
+            close: { baseline: steadyClose.baseline.wakeupIpisPerRequest, server: steadyClose.server.wakeupIpisPerRequest },
           },
           roundRatios: { keepAlive: steadyKa.ratios, close: steadyClose.ratios },
           paced,
