@@ -3,7 +3,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@iam4kube/testkit';
+import { repoRoot, SERVER_NODE_FLAGS } from '@iam4kube/testkit';
 
 interface Instruction {
   readonly keyword: string;
@@ -56,7 +56,9 @@ for (const [app, file] of Object.entries(DOCKERFILES)) {
     const all = instructions(file);
     const entrypoints = all.filter((i) => i.keyword === 'ENTRYPOINT');
     t.is(entrypoints.length, 1);
-    t.deepEqual(JSON.parse(entrypoints[0]!.args), ['node', `/app/packages/${app}/dist/src/main.js`]);
+    // The server's Node flags are the ones the test kit starts the binary with: tests and the bench run it as the image does.
+    const flags = app === 'server' ? SERVER_NODE_FLAGS : [];
+    t.deepEqual(JSON.parse(entrypoints[0]!.args), ['node', ...flags, `/app/packages/${app}/dist/src/main.js`]);
     t.false(all.some((i) => i.keyword === 'CMD' || i.keyword === 'HEALTHCHECK'));
     t.true(all.some((i) => i.keyword === 'ENV' && i.args === 'NODE_ENV=production'));
   });

@@ -7,7 +7,7 @@ export { startStack, DEMO_ACCOUNT } from './demo/stack.js';
 export type { Stack, StackOptions, Replica, ReplicaOptions } from './demo/stack.js';
 export { startSeededStack } from './demo/seeded-stack.js';
 export type { SeededStack, SeededStackOptions, KubeFront } from './demo/seeded-stack.js';
-export { startServerProcess, repoRoot, localServerArgs, localServerEnv, waitServerReady } from './demo/server-process.js';
+export { startServerProcess, SERVER_NODE_FLAGS, repoRoot, localServerArgs, localServerEnv, waitServerReady } from './demo/server-process.js';
 export type { ServerProcess, ServerProcessOptions, LocalServerArgs } from './demo/server-process.js';
 export { reportPodIps, POD_IP_ANNOTATION } from './demo/kubelet.js';
 export { NetnsLab, bridgeUnixSocketToTcp, netnsUnsupportedReason, runCommand } from './netns/netns.js';

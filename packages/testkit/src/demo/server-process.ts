@@ -34,13 +34,25 @@ export interface ServerProcess {
 }
 
 /**
+ * The Node.js flags the server binary runs with: Dockerfile.server's ENTRYPOINT has the same
+ * (test/ship/dockerfiles.test.ts checks), so tests, the demo and the bench run the binary as the image does.
+ *
+ * `--no-memory-reducer`: V8's memory reducer runs full collections in every isolate once an allocation burst is over
+ * (after the start, after each busy spell). After they ran, the same load cost the server 6-10 µs more CPU per
+ * credentials request (about 25 % more) for as long as it was measured, not only while they ran
+ * (docs/performance.md, session 9). Without it the heap the start grew is kept: about 26 MiB more idle RSS
+ * (docs/operations.md).
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
+
+/**
  * Starts the real server binary (the built `packages/server/dist/src/main.js`), exactly as a container would, and
  * resolves when it has bound its ports (read from its start-up log line, so port 0 works).
  */
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const main = join(repoRoot(), 'packages', 'server', 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
-  const child = spawn(process.execPath, [main, ...options.args], { env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, main, ...options.args], { env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
