@@ -35,13 +35,14 @@ export interface ServerProcess {
 
 /**
  * The Node.js flags the server binary runs with: Dockerfile.server's ENTRYPOINT has the same
- * (test/ship/dockerfiles.test.ts checks), so tests, the demo and the bench run the binary as the image does.
+ * (test/ship/dockerfiles.test.ts checks), so everything started here (the demo, the bench, the end-to-end and
+ * reliability suites) runs the binary as the image does.
  *
  * `--no-memory-reducer`: V8's memory reducer runs full collections in every isolate once an allocation burst is over
  * (after the start, after each busy spell). After they ran, the same load cost the server 6-10 µs more CPU per
  * credentials request (about 25 % more) for as long as it was measured, not only while they ran
- * (docs/performance.md, session 9). Without it the heap the start grew is kept: about 26 MiB more idle RSS
- * (docs/operations.md).
+ * (docs/performance.md, session 9). Without it the heap the start grew is kept: idle RSS with 100 roles 215 MiB
+ * instead of 161 MiB (docs/operations.md).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
 
