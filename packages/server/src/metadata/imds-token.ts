@@ -19,6 +19,8 @@ export interface TokenSigner {
   readonly keyId: string;
   issue(callerIp: string, ttlSeconds: number, nowMs: number): string;
   verify(token: string, callerIp: string, nowMs: number): TokenCheck;
+  /** For a token verify() finds valid now: the time from which it is expired (skew tolerance included); else undefined. */
+  validUntil(token: string, callerIp: string, nowMs: number): number | undefined;
 }
 
 export interface TokenSignerOptions {
@@ -51,6 +53,36 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
     if (lastByIp.size >= cacheSize && !lastByIp.has(ip)) lastByIp.delete(lastByIp.keys().next().value!);
     lastByIp.set(ip, { token, expiredFrom });
   };
+  const verify = (token: string, callerIp: string, nowMs: number): TokenCheck => {
+    if (token.length > MAX_TOKEN_LENGTH) return 'invalid';
+    const last = lastByIp.get(callerIp);
+    if (last !== undefined && last.token === token) {
+      if (last.expiredFrom > nowMs) return 'valid';
+      lastByIp.delete(callerIp);
+    }
+    const seen = `${callerIp} ${token}`;
+    const remembered = verified.get(seen);
+    if (remembered !== undefined) {
+      if (remembered > nowMs) {
+        remember(callerIp, token, remembered);
+        return 'valid';
+      }
+      verified.delete(seen);
+      return 'expired';
+    }
+    const m = FORMAT.exec(token);
+    if (!m) return 'invalid';
+    if (m[1] !== keyId) return 'foreign';
+    const expected = sign(m[2]!, callerIp);
+    const given = Buffer.from(m[3]!, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    const expiredFrom = Number(m[2]) * 1000 + skew;
+    if (expiredFrom <= nowMs) return 'expired';
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(seen, expiredFrom);
+    remember(callerIp, token, expiredFrom);
+    return 'valid';
+  };
   return {
     keyId,
     issue(callerIp, ttlSeconds, nowMs) {
@@ -58,35 +90,10 @@ export function createTokenSigner(options: TokenSignerOptions = {}): TokenSigner
       const expires = String(Math.ceil((nowMs + ttlSeconds * 1000) / 1000));
       return `i4k1.${keyId}.${expires}.${sign(expires, callerIp).toString('base64url')}`;
     },
-    verify(token, callerIp, nowMs) {
-      if (token.length > MAX_TOKEN_LENGTH) return 'invalid';
-      const last = lastByIp.get(callerIp);
-      if (last !== undefined && last.token === token) {
-        if (last.expiredFrom > nowMs) return 'valid';
-        lastByIp.delete(callerIp);
-      }
-      const seen = `${callerIp} ${token}`;
-      const remembered = verified.get(seen);
-      if (remembered !== undefined) {
-        if (remembered > nowMs) {
-          remember(callerIp, token, remembered);
-          return 'valid';
-        }
-        verified.delete(seen);
-        return 'expired';
-      }
-      const m = FORMAT.exec(token);
-      if (!m) return 'invalid';
-      if (m[1] !== keyId) return 'foreign';
-      const expected = sign(m[2]!, callerIp);
-      const given = Buffer.from(m[3]!, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-      const expiredFrom = Number(m[2]) * 1000 + skew;
-      if (expiredFrom <= nowMs) return 'expired';
-      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-      verified.set(seen, expiredFrom);
-      remember(callerIp, token, expiredFrom);
-      return 'valid';
+    verify,
+    validUntil(token, callerIp, nowMs) {
+      // A valid token is always its caller's last one (every valid verdict remembers it).
+      return verify(token, callerIp, nowMs) === 'valid' ? lastByIp.get(callerIp)?.expiredFrom : undefined;
     },
   };
 }

@@ -14,6 +14,23 @@ test('a token is valid for its caller until its TTL (rounded up) plus the skew t
   t.is(signer.verify(token, '10.0.0.6', NOW), 'invalid', 'bound to the caller IP');
 });
 
+test('validUntil: for a token valid now, the first moment verify() calls it expired; otherwise undefined', (t) => {
+  const signer = createTokenSigner({ skewToleranceMs: 5000 });
+  const token = signer.issue('10.0.0.5', 60, NOW);
+  const until = signer.validUntil(token, '10.0.0.5', NOW);
+  t.is(until, Date.UTC(2026, 0, 1, 0, 1, 1) + 5000, 'expiry rounded up to the second, plus the skew');
+  t.is(signer.verify(token, '10.0.0.5', until! - 1), 'valid');
+  t.is(signer.verify(token, '10.0.0.5', until!), 'expired');
+  t.is(signer.validUntil(token, '10.0.0.5', until!), undefined, 'expired');
+  t.is(signer.validUntil(token, '10.0.0.6', NOW), undefined, 'another caller');
+  t.is(signer.validUntil(`${token.slice(0, -2)}xx`, '10.0.0.5', NOW), undefined, 'damaged');
+  t.is(createTokenSigner().validUntil(token, '10.0.0.5', NOW), undefined, 'another key');
+  // Another valid token of the same caller in between: each still has its own expiry.
+  const later = signer.issue('10.0.0.5', 120, NOW);
+  t.is(signer.validUntil(later, '10.0.0.5', NOW), Date.UTC(2026, 0, 1, 0, 2, 1) + 5000);
+  t.is(signer.validUntil(token, '10.0.0.5', NOW), until);
+});
+
 test('shared key: tokens verify across signers; another key: foreign, not invalid', (t) => {
   const key = randomBytes(32);
   const a = createTokenSigner({ key });
