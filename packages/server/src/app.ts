@@ -26,6 +26,7 @@ import { NodeIndex } from './kube/node-index.js';
 import { KubeEventRecorder } from './kube/event-recorder.js';
 import { ServiceAccountIndex, type ServiceAccountRecord } from './kube/service-account-index.js';
 import { NamespaceIndex } from './kube/namespace-index.js';
+import { CacheRevision } from './kube/cache-revision.js';
 import { namespaceWaitKey } from './identity/resolver.js';
 import { createNamespacePolicyReporter } from './identity/namespace-policy-reporter.js';
 import { createPodRoleBindings, normalizeBaseRoleArn } from './identity/pod-role-binding.js';
@@ -148,20 +149,22 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
     },
     progress: () => waiters.notify(SERVICE_ACCOUNT_PROGRESS_KEY),
   });
+  // Every change to the caches goes through a reflector's sink: the revision moves with each (the fast path's memo).
+  const revision = new CacheRevision();
   const reflectors = [
     new Reflector({
       name: 'pods',
       // Pods in a terminal phase never get credentials; the API server can leave them out.
       source: outbound.listWatcher({ path: '/api/v1/pods', fieldSelector: POD_FIELD_SELECTOR }),
-      sink: pods,
+      sink: revision.watch(pods),
       clock,
       logger,
     }),
     // ServiceAccounts and Nodes: annotations and labels are all we read, so metadata only (PartialObjectMetadata).
-    new Reflector({ name: 'serviceaccounts', source: outbound.listWatcher({ path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: serviceAccounts, clock, logger }),
-    new Reflector({ name: 'nodes', source: outbound.listWatcher({ path: '/api/v1/nodes', metadataOnly: true }), sink: nodes, clock, logger }),
+    new Reflector({ name: 'serviceaccounts', source: outbound.listWatcher({ path: '/api/v1/serviceaccounts', metadataOnly: true }), sink: revision.watch(serviceAccounts), clock, logger }),
+    new Reflector({ name: 'nodes', source: outbound.listWatcher({ path: '/api/v1/nodes', metadataOnly: true }), sink: revision.watch(nodes), clock, logger }),
     // --namespace-restrictions: Namespaces, metadata only; readiness waits for their first list like the others.
-    ...(namespaces ? [new Reflector({ name: 'namespaces', source: outbound.listWatcher({ path: '/api/v1/namespaces', metadataOnly: true }), sink: namespaces, clock, logger })] : []),
+    ...(namespaces ? [new Reflector({ name: 'namespaces', source: outbound.listWatcher({ path: '/api/v1/namespaces', metadataOnly: true }), sink: revision.watch(namespaces), clock, logger })] : []),
   ];
   const serviceAccountReflector = reflectors[1]!;
   const catchUp = new ServiceAccountCatchUp({
@@ -179,7 +182,11 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   };
   const metadataMetrics = createMetadataMetrics(registry);
   // Answers already in memory, for the metadata API's synchronous fast path (metadata/fast-path.ts).
-  const instant: InstantAnswers = { role: (ip) => roleNow(resolverDeps, ip), credentials: (binding, now) => credentials.store.peek(binding, now) };
+  const instant: InstantAnswers = {
+    role: (ip) => roleNow(resolverDeps, ip),
+    credentials: (binding, now) => credentials.store.peek(binding, now),
+    revision: () => revision.value,
+  };
   const metadataListener = createMetadataListener({ kernel, instant, tokens, clock, logger, metrics: metadataMetrics, waitTimeoutMs: config.waitTimeout, imdsV1: config.imdsV1, events: requestEvents });
   // In-flight requests end by their own wait deadline; the bound only cuts connections that outlive it.
   const http = new MetadataServer({

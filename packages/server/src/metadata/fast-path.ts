@@ -4,11 +4,12 @@ import type { Credentials } from '../credentials/credentials.js';
 import type { RoleResolution } from '../identity/resolver.js';
 import type { PodRecord } from '../kube/pod-record.js';
 import type { TokenSigner } from './imds-token.js';
+import { AnswerMemo, memoizable, stillHolds, type MemoizedAnswer } from './answer-memo.js';
 import { callerIp } from './caller.js';
 import type { MetadataMetrics } from './metadata-metrics.js';
 import { routeOfPath, type Route, type RouteName } from './paths.js';
 import { resolutionEvents, type PodEvent, type PodEventRecorder } from './pod-events.js';
-import type { RenderedAnswer, RenderedAnswers } from './rendered-answers.js';
+import type { RenderedAnswers } from './rendered-answers.js';
 import { judgeRequest, type GuardHeaders, type ImdsV1Policy } from './request-guard.js';
 
 /** What the fast path needs from the engines: answers already in memory, or nothing (then the request waits). */
@@ -20,6 +21,11 @@ export interface InstantAnswers {
    * request; undefined when one must wait.
    */
   credentials(binding: RoleResolution['binding'], now: number): Credentials | undefined;
+  /**
+   * A number that moves whenever role() may answer differently for any caller (a watch cache took in a change:
+   * kube/cache-revision.ts). The fast path memoizes its answers on it; credentials() is asked on every request.
+   */
+  revision(): number;
 }
 
 export interface FastPathOptions {
@@ -31,6 +37,8 @@ export interface FastPathOptions {
   readonly imdsV1: ImdsV1Policy;
   readonly events?: PodEventRecorder | undefined;
   readonly rendered: RenderedAnswers;
+  /** The per-caller memo of answers (answer-memo.ts); tests pass `false` to decide every request afresh. */
+  readonly memo?: AnswerMemo | false;
 }
 
 /** Answers a request synchronously and returns true, or touches nothing and returns false (the Koa app answers). */
@@ -80,13 +88,48 @@ export function createFastPath(o: FastPathOptions): FastPath {
     return known.events;
   };
 
+  const memo = o.memo === false ? undefined : (o.memo ?? new AnswerMemo());
+  const NO_EVENTS: readonly PodEvent[] = [];
+
+  /** The effects of a 200 answer, the Koa app's in its order. */
+  const answer = (res: ServerResponse, method: string, a: MemoizedAnswer, started: number): void => {
+    // The in-flight gauge is left alone: it would go up and down within this synchronous call, where no scrape can see it.
+    if (a.token !== '') o.metrics.token('valid');
+    if (o.events) for (const event of a.events) o.events.record(event, started);
+    res.writeHead(200, a.answer.headers as string[]);
+    if (method === 'HEAD') res.end();
+    else if (typeof a.answer.body === 'string') res.end(a.answer.body, 'latin1'); // ASCII: one chunk with the head
+    else res.end(a.answer.body);
+    const seconds = (o.clock.now() - started) / 1000;
+    o.metrics.observe(a.route.name, 200, seconds);
+    if (o.logger.isLevelEnabled('debug')) {
+      const path = a.url.length > 200 ? `${a.url.slice(0, 200)}...` : a.url;
+      const pod = `${a.found.pod.namespace}/${a.found.pod.name}`;
+      o.logger.debug({ method, path, ip: a.ip, route: a.route.name, pod, roleArn: a.found.binding.roleArn, status: 200, ms: seconds * 1000 }, 'request');
+    }
+  };
+
   return (req, res) => {
     const method = req.method;
-    if ((method !== 'GET' && method !== 'HEAD') || req.url === undefined) return false;
-    const route = routeOf(req.url);
+    const url = req.url;
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined) return false;
+    const remote = req.socket.remoteAddress ?? '';
+    const revision = o.instant.revision();
+    // The same request as one answered since the caches last changed: only the token, the time and the credentials
+    // the store hands out now are left to check.
+    const known = memo?.find(remote, method, url, revision);
+    if (known !== undefined) {
+      const headers = guardHeaders(req.rawHeaders);
+      const started = o.clock.now();
+      if (headers && stillHolds(known, headers, started) && (known.credentials === undefined || o.instant.credentials(known.found.binding, started) === known.credentials)) {
+        answer(res, method, known, started);
+        return true;
+      }
+    }
+    const route = routeOf(url);
     if (!route) return false;
     const started = o.clock.now();
-    const ip = callerIp(req.socket.remoteAddress);
+    const ip = callerIp(remote);
     const headers = guardHeaders(req.rawHeaders);
     if (!headers) return false;
     const verdict = judgeRequest(o, { route, method, ip, headers, now: started });
@@ -94,31 +137,23 @@ export function createFastPath(o: FastPathOptions): FastPath {
     if (verdict.error || verdict.token === 'foreign') return false;
     const found = o.instant.role(ip);
     if (!found) return false;
-    let answer: RenderedAnswer;
-    const listing = route.name === 'credentials-list' || route.name === 'credentials-extended-list';
-    if (listing) answer = o.rendered.text(found.binding.roleName);
-    else {
+    const memoize = memo !== undefined && memoizable(headers);
+    // Read only for an answer to memoize: the token was just found valid, so this costs no HMAC.
+    const validUntil = !memoize || headers.token === '' ? Infinity : (o.tokens.validUntil(headers.token, ip, started) ?? -Infinity);
+    const common = { method, url, token: headers.token, validUntil, route, ip, found };
+    let decided: MemoizedAnswer;
+    if (route.name === 'credentials-list' || route.name === 'credentials-extended-list') {
+      decided = { ...common, credentials: undefined, answer: o.rendered.text(found.binding.roleName), events: NO_EVENTS };
+    } else {
       if (found.binding.roleName !== route.role) return false;
       const credentials = o.instant.credentials(found.binding, started);
       if (!credentials) return false;
-      answer = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
+      const rendered = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
+      decided = { ...common, credentials, answer: rendered, events: eventsOf(found) };
     }
-
-    // Committed: from here on the same effects as the Koa app's, in its order. The in-flight gauge is left alone:
-    // it would go up and down within this synchronous call, where no scrape can see it.
-    if (verdict.token !== undefined) o.metrics.token(verdict.token);
-    if (!listing && o.events) for (const event of eventsOf(found)) o.events.record(event, started);
-    res.writeHead(200, answer.headers as string[]);
-    if (method === 'HEAD') res.end();
-    else if (typeof answer.body === 'string') res.end(answer.body, 'latin1'); // ASCII: one chunk with the head
-    else res.end(answer.body);
-    const seconds = (o.clock.now() - started) / 1000;
-    o.metrics.observe(route.name, 200, seconds);
-    if (o.logger.isLevelEnabled('debug')) {
-      const path = req.url.length > 200 ? `${req.url.slice(0, 200)}...` : req.url;
-      const pod = `${found.pod.namespace}/${found.pod.name}`;
-      o.logger.debug({ method, path, ip, route: route.name, pod, roleArn: found.binding.roleArn, status: 200, ms: seconds * 1000 }, 'request');
-    }
+    // Committed: from here on the same effects as the Koa app's.
+    if (memoize) memo.remember(remote, revision, decided);
+    answer(res, method, decided, started);
     return true;
   };
 }
