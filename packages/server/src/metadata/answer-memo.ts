@@ -32,7 +32,10 @@ interface Caller {
 }
 
 export interface AnswerMemoOptions {
-  /** Callers remembered at most; past this the memo starts over (it bounds a flood of addresses). Default 10,000. */
+  /**
+   * Callers remembered at most; past this the longest-known is forgotten. Default 4,096: a full memo measured about
+   * 540 B per answer (each keeps its request's path and token strings), so at most about 8.5 MiB.
+   */
   readonly maxCallers?: number;
   /** Answers remembered per caller (an SDK asks for the listing, then the role, with and without a token). Default 4. */
   readonly perCaller?: number;
@@ -51,7 +54,7 @@ export class AnswerMemo {
   readonly #perCaller: number;
 
   constructor(options: AnswerMemoOptions = {}) {
-    this.#maxCallers = options.maxCallers ?? 10_000;
+    this.#maxCallers = options.maxCallers ?? 4096;
     this.#perCaller = options.perCaller ?? 4;
   }
 
@@ -66,7 +69,7 @@ export class AnswerMemo {
   remember(remoteAddress: string, revision: number, answer: MemoizedAnswer): void {
     let caller = this.#callers.get(remoteAddress);
     if (caller === undefined || caller.revision !== revision) {
-      if (caller === undefined && this.#callers.size >= this.#maxCallers) this.#callers.clear();
+      if (caller === undefined && this.#callers.size >= this.#maxCallers) this.#callers.delete(this.#callers.keys().next().value!);
       caller = { revision, answers: [] };
       this.#callers.set(remoteAddress, caller);
     }

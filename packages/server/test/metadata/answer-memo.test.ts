@@ -49,7 +49,7 @@ test('an answer is found for its method and URL at the revision it was taken at,
   t.is(memo.find('10.0.0.5', 'GET', CREDS, 8), undefined);
 });
 
-test('a caller keeps its last few answers, one per method and URL; past the callers bound the memo starts over', (t) => {
+test('a caller keeps its last few answers, one per method and URL; past the callers bound the longest-known goes', (t) => {
   const memo = new AnswerMemo({ perCaller: 2, maxCallers: 2 });
   const urls = ['/a', '/b', '/c'];
   for (const url of urls) memo.remember('ip1', 1, memoized({ url }));
@@ -62,8 +62,10 @@ test('a caller keeps its last few answers, one per method and URL; past the call
   memo.remember('ip2', 1, memoized());
   t.is(memo.size, 2);
   memo.remember('ip3', 1, memoized());
-  t.is(memo.size, 1);
-  t.is(memo.find('ip1', 'GET', '/c', 1), undefined);
+  t.is(memo.size, 2);
+  t.is(memo.find('ip1', 'GET', '/c', 1), undefined, 'ip1 was the first caller');
+  t.truthy(memo.find('ip2', 'GET', CREDS, 1));
+  t.truthy(memo.find('ip3', 'GET', CREDS, 1));
 });
 
 test('a memoized answer holds only for the same token, before its expiry, without a body or X-Forwarded-For', (t) => {
