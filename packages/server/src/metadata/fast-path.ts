@@ -9,7 +9,7 @@ import { callerIp } from './caller.js';
 import type { MetadataMetrics } from './metadata-metrics.js';
 import { routeOfPath, type Route, type RouteName } from './paths.js';
 import { resolutionEvents, type PodEvent, type PodEventRecorder } from './pod-events.js';
-import type { RenderedAnswers } from './rendered-answers.js';
+import type { RenderedAnswer, RenderedAnswers } from './rendered-answers.js';
 import { judgeRequest, type GuardHeaders, type ImdsV1Policy } from './request-guard.js';
 
 /** What the fast path needs from the engines: answers already in memory, or nothing (then the request waits). */
@@ -140,17 +140,20 @@ export function createFastPath(o: FastPathOptions): FastPath {
     const memoize = memo !== undefined && memoizable(headers);
     // Read only for an answer to memoize: the token was just found valid, so this costs no HMAC.
     const validUntil = !memoize || headers.token === '' ? Infinity : (o.tokens.validUntil(headers.token, ip, started) ?? -Infinity);
-    const common = { method, url, token: headers.token, validUntil, route, ip, found };
-    let decided: MemoizedAnswer;
-    if (route.name === 'credentials-list' || route.name === 'credentials-extended-list') {
-      decided = { ...common, credentials: undefined, answer: o.rendered.text(found.binding.roleName), events: NO_EVENTS };
-    } else {
+    const listing = route.name === 'credentials-list' || route.name === 'credentials-extended-list';
+    let credentials: Credentials | undefined;
+    let rendered: RenderedAnswer;
+    if (listing) rendered = o.rendered.text(found.binding.roleName);
+    else {
       if (found.binding.roleName !== route.role) return false;
-      const credentials = o.instant.credentials(found.binding, started);
+      credentials = o.instant.credentials(found.binding, started);
       if (!credentials) return false;
-      const rendered = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
-      decided = { ...common, credentials, answer: rendered, events: eventsOf(found) };
+      rendered = o.rendered.credentials(credentials, route.name === 'credentials-extended' ? found.binding.roleArn : undefined);
     }
+    // One object literal of one shape (an object spread here cost about 20 µs a request: V8's slow path).
+    const decided: MemoizedAnswer = {
+      method, url, token: headers.token, validUntil, route, ip, found, credentials, answer: rendered, events: listing ? NO_EVENTS : eventsOf(found),
+    };
     // Committed: from here on the same effects as the Koa app's.
     if (memoize) memo.remember(remote, revision, decided);
     answer(res, method, decided, started);
