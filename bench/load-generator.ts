@@ -26,6 +26,11 @@ export interface LoadOptions {
    * sends as fast as it is answered.
    */
   readonly paceMs?: number | undefined;
+  /**
+   * Requests cycle through these paths (on the URL's host), one after the other, instead of the URL's own path
+   * (wrk only, wrk-paths.lua; not with paceMs).
+   */
+  readonly paths?: readonly string[] | undefined;
 }
 
 export interface LoadResult {
@@ -55,10 +60,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 async function runWrk(o: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
-  const script = fileURLToPath(new URL(o.paceMs === undefined ? './wrk-report.lua' : './wrk-paced.lua', import.meta.url));
+  if (o.paths !== undefined && o.paceMs !== undefined) throw new Error('paced load through several paths is not implemented');
+  const script = fileURLToPath(new URL(o.paths !== undefined ? './wrk-paths.lua' : o.paceMs === undefined ? './wrk-report.lua' : './wrk-paced.lua', import.meta.url));
   const args = ['-t1', `-c${o.connections}`, `-d${o.durationS}s`, '--timeout', '10s', '-s', script];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  const out = await run(pinned(o.cpu, ['wrk', ...args, o.url, ...(o.paceMs === undefined ? [] : ['--', String(o.paceMs)])]));
+  const after = o.paths !== undefined ? ['--', ...o.paths] : o.paceMs === undefined ? [] : ['--', String(o.paceMs)];
+  const out = await run(pinned(o.cpu, ['wrk', ...args, o.url, ...after]));
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
   if (!line) throw new Error(`wrk printed no report:\n${out}`);
   const r = JSON.parse(line) as Record<string, number>;
@@ -76,6 +83,7 @@ async function runWrk(o: LoadOptions, headers: Record<string, string>): Promise<
 }
 
 async function runAutocannon(o: LoadOptions, headers: Record<string, string>): Promise<LoadResult> {
+  if (o.paths !== undefined) throw new Error('requests through several paths need wrk');
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
   const args = [cli, '-c', String(o.connections), '-d', String(o.durationS), '-j', '-t', '10'];
   if (o.paceMs !== undefined) args.push('--connectionRate', String(Math.max(1, Math.round(1000 / o.paceMs))));

@@ -36,6 +36,11 @@ export function renderReport(results: BenchResults): string {
         `server ${f(cpu.keepAlive.server)} µs (**${f(t.ratios.cpuKeepAlive)}×** the baseline's efficiency); Connection: close baseline ${f(cpu.close.baseline)} µs, ` +
         `server ${f(cpu.close.server)} µs (**${f(t.ratios.cpuClose)}×**). Per-round req/s ratios, keep-alive: ${t.roundRatios.keepAlive.map((r) => f(r)).join(', ')}; ` +
         `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
+      const afresh = cpu.keepAliveAfresh;
+      if (afresh && t.ratios.keepAliveAfresh !== undefined && !Number.isNaN(t.ratios.keepAliveAfresh)) {
+        parts.push(` Keep-alive, every request decided afresh (past the server's memo of answers): **${f(t.ratios.keepAliveAfresh)}×** req/s, ` +
+          `CPU per request baseline ${f(afresh.baseline)} µs, server ${f(afresh.server)} µs; per-round ratios ${(t.roundRatios.keepAliveAfresh ?? []).map((r) => f(r)).join(', ')}.`);
+      }
     }
     const ipis = t.wakeupIpisPerRequest;
     if (ipis) {
@@ -53,7 +58,8 @@ Wake-up interrupts received by the load generator's CPU per request (${setting})
           String(Math.round(p.server.rps)), f(p.server.p50Ms), f(p.server.p99Ms), f(p.server.maxMs), f(p.p99Ratio), String(p.baseline.errors + p.baseline.non2xx + p.server.errors + p.server.non2xx)]),
       ));
     }
-    parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**, Connection: close **${f(t.ratios.close)}×**; ` +
+    const afreshRatio = t.ratios.keepAliveAfresh !== undefined && !Number.isNaN(t.ratios.keepAliveAfresh) ? ` (decided afresh **${f(t.ratios.keepAliveAfresh)}×**)` : '';
+    parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**${afreshRatio}, Connection: close **${f(t.ratios.close)}×**; ` +
       `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
       `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +
       `extra: re-annotation at --sts-rate=1000 **${f(t.ratios.p99ReannotateVsSteady ?? Number.NaN)}×**\n`);

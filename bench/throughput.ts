@@ -49,6 +49,8 @@ export interface ThroughputReport {
   readonly ratios: {
     /** Median over interleaved rounds of server req/s / baseline req/s. */
     readonly keepAlive: number;
+    /** The same, every request decided afresh (past the server's memo of answers); NaN without wrk. */
+    readonly keepAliveAfresh?: number;
     readonly close: number;
     /** Median over rounds of baseline CPU per request / server CPU per request. */
     readonly cpuKeepAlive: number;
@@ -60,16 +62,30 @@ export interface ThroughputReport {
   };
   /** AssumeRole calls the STS emulator answered during the refresh row's measurement. */
   readonly refreshCallsDuringLoad: number;
-  readonly cpuUsPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
+  readonly cpuUsPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>> & {
+    readonly keepAliveAfresh?: { readonly baseline: number; readonly server: number };
+  };
   /** Wake-up interrupts received by the load generator's CPU per request (paired.ts), medians of the rounds. */
   readonly wakeupIpisPerRequest: Readonly<Record<'keepAlive' | 'close', { readonly baseline: number; readonly server: number }>>;
-  readonly roundRatios: Readonly<Record<'keepAlive' | 'close', readonly number[]>>;
+  readonly roundRatios: Readonly<Record<'keepAlive' | 'close', readonly number[]>> & { readonly keepAliveAfresh?: readonly number[] };
   /** Latency at fixed offered loads below saturation, keep-alive, server against baseline. */
   readonly paced: readonly PacedLatencyRow[];
 }
 
 const ROLE = 'bench-role';
 const PATH = `/latest/meta-data/iam/security-credentials/${ROLE}`;
+/**
+ * The same request through five spellings of its path, in turn: one more than the server's memo keeps per caller
+ * (packages/server/src/metadata/answer-memo.ts, 4), so that no request finds its answer there and each is decided
+ * afresh (route, guard, caller, credentials), as the first request of a caller or any request after a cluster change.
+ */
+const AFRESH_PATHS = [
+  PATH,
+  `${PATH}/`,
+  `/2021-07-15/meta-data/iam/security-credentials/${ROLE}`,
+  `/${PATH}`,
+  `/latest//meta-data/iam/security-credentials/${ROLE}`,
+];
 
 export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputReport> {
   const seed = (kube: KubeApiEmulator): void => {
@@ -106,12 +122,12 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
         return row;
       };
       // Steady state, server against baseline: interleaved rounds, medians (paired.ts says why).
-      const paired = async (keepAlive: boolean): Promise<PairedResult> => {
+      const paired = async (keepAlive: boolean, paths?: readonly string[]): Promise<PairedResult> => {
         const target = (t: 'baseline' | 'server'): PairedTarget => {
           const url = t === 'baseline' ? `${baseline.url}${PATH}` : `${stack.metadataUrl}${PATH}`;
           // Both get the same request, token header included (the baseline ignores it): Node materializes every
           // header of an HTTP/1.1 request for any server, so that cost is not ours (docs/performance.md has the figures).
-          const common = { tool: o.tool, url, connections: o.connections, keepAlive, headers: v2, cpu: o.cpus.load };
+          const common = { tool: o.tool, url, connections: o.connections, keepAlive, headers: v2, cpu: o.cpus.load, paths };
           return {
             pid: t === 'baseline' ? baseline.child.pid : stack.server.child.pid,
             warm: () => runLoad({ ...common, durationS: 1 }),
@@ -120,17 +136,20 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
         };
         for (const t of ['baseline', 'server'] as const) await target(t).run(); // warm-up: JIT, connection pools
         const result = await measurePaired({ rounds: o.pairRounds, baseline: target('baseline'), server: target('server'), loadCpu: o.cpus.load });
-        const scenario = `steady, median of ${o.pairRounds} interleaved ${o.pairS} s rounds (1 s warm-up each)`;
+        const scenario = `steady${paths ? `, decided afresh (${paths.length} paths in turn)` : ''}, median of ${o.pairRounds} interleaved ${o.pairS} s rounds (1 s warm-up each)`;
         for (const [t, sideOf] of [['baseline', result.baseline], ['server', result.server]] as const) {
           rows.push({ target: t, scenario, keepAlive, ...sideOf.median, rps: median(sideOf.rps) });
         }
-        o.log(`${keepAlive ? 'keep-alive' : 'close'}: server/baseline per round ${result.ratios.map((r) => r.toFixed(2)).join(' ')} → median ${result.ratio.toFixed(2)}; ` +
+        o.log(`${keepAlive ? 'keep-alive' : 'close'}${paths ? ', decided afresh' : ''}: server/baseline per round ${result.ratios.map((r) => r.toFixed(2)).join(' ')} → median ${result.ratio.toFixed(2)}; ` +
           `CPU per request baseline ${result.baseline.cpuUsPerRequest.toFixed(1)} µs, server ${result.server.cpuUsPerRequest.toFixed(1)} µs; ` +
           `wake-up interrupts to the load CPU per request baseline ${result.baseline.wakeupIpisPerRequest.toFixed(2)}, server ${result.server.wakeupIpisPerRequest.toFixed(2)}`);
         return result;
       };
       const steadyKa = await paired(true);
       const serverKa = rows.at(-1)!;
+      // The memo's answers are what deciding again would give; this row measures the deciding (wrk only).
+      const afresh = o.tool === 'wrk' ? await paired(true, AFRESH_PATHS) : undefined;
+      if (!afresh) o.log('keep-alive, decided afresh: skipped (needs wrk)');
       const paced = await benchPacedLatency({
         ...o.paced,
         tool: o.tool,
@@ -164,6 +183,7 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
           rows,
           ratios: {
             keepAlive: steadyKa.ratio,
+            keepAliveAfresh: afresh?.ratio ?? Number.NaN,
             close: steadyClose.ratio,
             cpuKeepAlive: steadyKa.cpuRatio,
             cpuClose: steadyClose.cpuRatio,
@@ -174,13 +194,14 @@ export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputR
           refreshCallsDuringLoad,
           cpuUsPerRequest: {
             keepAlive: { baseline: steadyKa.baseline.cpuUsPerRequest, server: steadyKa.server.cpuUsPerRequest },
+            keepAliveAfresh: { baseline: afresh?.baseline.cpuUsPerRequest ?? Number.NaN, server: afresh?.server.cpuUsPerRequest ?? Number.NaN },
             close: { baseline: steadyClose.baseline.cpuUsPerRequest, server: steadyClose.server.cpuUsPerRequest },
           },
           wakeupIpisPerRequest: {
             keepAlive: { baseline: steadyKa.baseline.wakeupIpisPerRequest, server: steadyKa.server.wakeupIpisPerRequest },
             close: { baseline: steadyClose.baseline.wakeupIpisPerRequest, server: steadyClose.server.wakeupIpisPerRequest },
           },
-          roundRatios: { keepAlive: steadyKa.ratios, close: steadyClose.ratios },
+          roundRatios: { keepAlive: steadyKa.ratios, keepAliveAfresh: afresh?.ratios ?? [], close: steadyClose.ratios },
           paced,
         };
       } finally {
