@@ -38,7 +38,7 @@ export function renderReport(results: BenchResults): string {
         `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
       const afresh = cpu.keepAliveAfresh;
       if (afresh && t.ratios.keepAliveAfresh !== undefined && !Number.isNaN(t.ratios.keepAliveAfresh)) {
-        parts.push(` Keep-alive, every request decided afresh (past the server's memo of answers): **${f(t.ratios.keepAliveAfresh)}×** req/s, ` +
+        parts.push(`\nKeep-alive, every request decided afresh (past the server's memo of answers): **${f(t.ratios.keepAliveAfresh)}×** req/s, ` +
           `CPU per request baseline ${f(afresh.baseline)} µs, server ${f(afresh.server)} µs; per-round ratios ${(t.roundRatios.keepAliveAfresh ?? []).map((r) => f(r)).join(', ')}.`);
       }
     }
