@@ -4,13 +4,10 @@
  * of the same size, side by side in the same run; then the same load while STS answers in 10 s and while 1,000
  * ServiceAccounts are re-annotated (their credentials fetched anew).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { addNamespace, addRunningPod, addServiceAccount, annotateServiceAccount, podIp } from './cluster-seed.js';
 import type { KubeApiEmulator } from '@iam4kube/testkit';
-import { pinProcess, startBenchStack, type BenchStack } from './bench-stack.js';
+import { startBenchStack, type BenchStack } from './bench-stack.js';
+import { startBaseline } from './baseline-process.js';
 import { runLoad, type LoadResult, type LoadTool } from './load-generator.js';
 import { measurePaired, median, type PairedResult, type PairedTarget } from './paired.js';
 import { benchPacedLatency, type PacedLatencyRow } from './paced-latency.js';
@@ -292,21 +289,4 @@ async function reannotate(stack: BenchStack, count: number, durationS: number): 
   await new Promise((resolve) => setTimeout(resolve, durationS * 1000 - spreadMs));
   const calls = stack.sts.countCalls('AssumeRole') - before;
   if (calls < count / 2) throw new Error(`only ${calls} AssumeRole calls during the re-annotation: the scenario did not happen`);
-}
-
-interface Baseline {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-async function startBaseline(bodyBytes: number, cpu: number | undefined): Promise<Baseline> {
-  const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url));
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, script, String(bodyBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`baseline server exited (${code})`)));
-  });
-  if (cpu !== undefined) pinProcess(child.pid!, cpu);
-  return { child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
 }
