@@ -56,7 +56,9 @@ const MAX_PATHS = 1024;
  * and debug line as the Koa app. It takes only requests the Koa app would answer 200 at once; anything else
  * (refused, waiting, a pod cache to confirm, a foreign token to report, every other route) is
  * left untouched to the Koa app, so the answers are the same either way (fast-path.test.ts compares them). Per
- * request it allocates little: no promise, no AbortController, no timer, no HMAC for a token seen before.
+ * request it allocates little: no promise, no AbortController, no timer, no HMAC for a token seen before. A request
+ * identical to one it answered since the caches last changed is answered again from its per-caller memo
+ * (answer-memo.ts), after checking only the token's expiry and the credentials the store hands out now.
  */
 export function createFastPath(o: FastPathOptions): FastPath {
   const routes = new Map<string, Route>();
