@@ -118,22 +118,18 @@ export function createFastPath(o: FastPathOptions): FastPath {
     const remote = req.socket.remoteAddress ?? '';
     const revision = o.instant.revision();
     // The same request as one answered since the caches last changed: only the token, the time and the credentials
-    // the store hands out now are left to check.
+    // the store hands out now are left to check. Otherwise (or when one of those changed) it is decided afresh.
     const known = memo?.find(remote, method, url, revision);
-    if (known !== undefined) {
-      const headers = guardHeaders(req.rawHeaders);
-      const started = o.clock.now();
-      if (headers && stillHolds(known, headers, started) && (known.credentials === undefined || o.instant.credentials(known.found.binding, started) === known.credentials)) {
-        answer(res, method, known, started);
-        return true;
-      }
-    }
-    const route = routeOf(url);
+    const route = known?.route ?? routeOf(url);
     if (!route) return false;
     const started = o.clock.now();
-    const ip = callerIp(remote);
     const headers = guardHeaders(req.rawHeaders);
     if (!headers) return false;
+    if (known !== undefined && stillHolds(known, headers, started) && (known.credentials === undefined || o.instant.credentials(known.found.binding, started) === known.credentials)) {
+      answer(res, method, known, started);
+      return true;
+    }
+    const ip = known?.ip ?? callerIp(remote);
     const verdict = judgeRequest(o, { route, method, ip, headers, now: started });
     // A foreign token is reported (once per key) by the Koa guard: leave it there.
     if (verdict.error || verdict.token === 'foreign') return false;
