@@ -47,3 +47,33 @@ test('the demo prints working instructions and cleans up on Ctrl-C', async (t) =
   t.is(await exited, 0);
   t.false(existsSync(env.KUBECONFIG!), 'the work directory is removed');
 });
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. The server must then get exactly one
+ * signal, from the demo: a second one makes it exit at once (its handler says "second signal: exiting now"),
+ * cutting its drain short.
+ */
+test('Ctrl-C to the whole process group stops the server gracefully, with one signal', async (t) => {
+  assertIsolatedNetwork();
+  const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
+  const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // a process group of its own, as a shell gives a foreground job
+  });
+  const exited = new Promise<number | null>((resolve) => demo.once('close', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  demo.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    demo.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Paste this into another shell')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`demo exited ${code}: ${out}${err}`)));
+  });
+  process.kill(-demo.pid!, 'SIGINT');
+  t.is(await exited, 0, err);
+  t.false(err.includes('second signal'), 'the server got one signal');
+  t.regex(err, /"msg":"shutdown complete"/, 'the server finished its graceful shutdown');
+});

@@ -31,6 +31,8 @@ runMain('demo', async () => {
     logLevel: o.logLevel,
     ...(o.manifests ? { manifestsDir: o.manifests } : {}),
     onServerLine: (line) => process.stderr.write(`[server] ${line}\n`),
+    // Ctrl-C reaches this process only; it stops the server with one SIGTERM (a second signal would cut its drain).
+    serverProcessGroup: true,
   }).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     throw new ConfigError(message.includes('EADDRINUSE') || message.includes('cannot listen') ? `${message} (choose other ports, see --help)` : message);

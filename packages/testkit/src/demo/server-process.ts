@@ -20,6 +20,12 @@ export interface ServerProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Every log line the server writes (JSON), as it arrives. */
   readonly onLine?: (line: string) => void;
+  /**
+   * Start the server in a process group of its own (the demo does). A terminal's Ctrl-C goes to the whole foreground
+   * group; the server must get only the parent's one SIGTERM, because a second signal makes it exit at once and cuts
+   * its drain short. The parent then owns the server: it is killed when the parent exits.
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 export interface ServerProcess {
@@ -53,9 +59,20 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const main = join(repoRoot(), 'packages', 'server', 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, main, ...options.args], { env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, main, ...options.args], {
+    env: { ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup === true,
+  });
+  if (options.ownProcessGroup) {
+    // Out of the parent's group, the server would outlive a parent that exits without stopping it.
+    const killOnExit = (): void => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
+  }
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': the process has exited and its output has been read to the end (every line is in `lines`).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let started = false;
     const onLine = (line: string): void => {

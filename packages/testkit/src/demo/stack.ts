@@ -23,6 +23,8 @@ export interface StackOptions {
   readonly serverArgs?: readonly string[];
   readonly logLevel?: string;
   readonly onServerLine?: (line: string) => void;
+  /** The server in a process group of its own (server-process.ts says why the demo wants it). */
+  readonly serverProcessGroup?: boolean;
 }
 
 export interface Stack {
@@ -116,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       args: serverArgs,
       env: serverEnv,
       ...(options.onServerLine ? { onLine: options.onServerLine } : {}),
+      ...(options.serverProcessGroup ? { ownProcessGroup: true } : {}),
     });
     cleanups.push(() => server.stop());
     const metadataUrl = `http://127.0.0.1:${server.metadataPort}`;
