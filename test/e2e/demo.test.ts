@@ -1,10 +1,41 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertIsolatedNetwork, repoRoot } from '@iam4kube/testkit';
 import { run } from '../support/run.js';
 import { AWS_CLI_V2 } from '../support/real-clients.js';
+
+interface RunningDemo {
+  readonly demo: ChildProcess;
+  /** Its exit code, once it has exited and its output has been read to the end. */
+  readonly exited: Promise<number | null>;
+  /** What it wrote so far. */
+  readonly out: () => string;
+  readonly err: () => string;
+}
+
+/** Starts the demo binary on free ports, resolves once it has printed the whole block to paste. */
+async function startDemo(options: { readonly detached?: boolean } = {}): Promise<RunningDemo> {
+  const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
+  const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
+  });
+  const exited = new Promise<number | null>((resolve) => demo.once('close', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  demo.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    demo.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('kubectl get serviceaccount -n demo app -o yaml')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`demo exited ${code}: ${out}${err}`)));
+  });
+  return { demo, exited, out: () => out, err: () => err };
+}
 
 /**
  * README command 1, as a newcomer runs it: the demo binary starts, prints the block to paste, the printed commands
@@ -12,20 +43,8 @@ import { AWS_CLI_V2 } from '../support/real-clients.js';
  */
 test('the demo prints working instructions and cleans up on Ctrl-C', async (t) => {
   assertIsolatedNetwork();
-  const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
-  const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    demo.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('kubectl get serviceaccount -n demo app -o yaml')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`demo exited ${code}: ${out}`)));
-  });
+  const { demo, exited, out: printed } = await startDemo();
+  const out = printed();
 
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]!] = m[2]!;
@@ -55,25 +74,10 @@ test('the demo prints working instructions and cleans up on Ctrl-C', async (t) =
  */
 test('Ctrl-C to the whole process group stops the server gracefully, with one signal', async (t) => {
   assertIsolatedNetwork();
-  const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
-  const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // a process group of its own, as a shell gives a foreground job
-  });
-  const exited = new Promise<number | null>((resolve) => demo.once('close', (code) => resolve(code)));
-  let out = '';
-  let err = '';
-  demo.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    demo.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Paste this into another shell')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`demo exited ${code}: ${out}${err}`)));
-  });
+  // A process group of its own, as a shell gives a foreground job.
+  const { demo, exited, err } = await startDemo({ detached: true });
   process.kill(-demo.pid!, 'SIGINT');
-  t.is(await exited, 0, err);
-  t.false(err.includes('second signal'), 'the server got one signal');
-  t.regex(err, /"msg":"shutdown complete"/, 'the server finished its graceful shutdown');
+  t.is(await exited, 0, err());
+  t.false(err().includes('second signal'), 'the server got one signal');
+  t.regex(err(), /"msg":"shutdown complete"/, 'the server finished its graceful shutdown');
 });
