@@ -66,7 +66,9 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
   });
   if (options.ownProcessGroup) {
     // Out of the parent's group, the server would outlive a parent that exits without stopping it.
-    const killOnExit = (): void => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    const killOnExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
     process.once('exit', killOnExit);
     child.once('exit', () => process.off('exit', killOnExit));
   }
