@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +15,11 @@ interface RunningDemo {
   readonly err: () => string;
 }
 
-/** Starts the demo binary on free ports, resolves once it has printed the whole block to paste. */
-async function startDemo(options: { readonly detached?: boolean } = {}): Promise<RunningDemo> {
+/**
+ * Starts the demo binary on free ports, resolves once it has printed the whole block to paste. A demo the test has not
+ * stopped (an assertion failed first) gets SIGTERM, with its process group, when the test ends: it then stops its stack.
+ */
+async function startDemo(t: ExecutionContext, options: { readonly detached?: boolean } = {}): Promise<RunningDemo> {
   const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
   const demo = spawn(process.execPath, [main, '--kube-port=0', '--sts-port=0', '--metadata-port=0', '--aux-port=0'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
@@ -24,6 +27,9 @@ async function startDemo(options: { readonly detached?: boolean } = {}): Promise
     detached: options.detached === true,
   });
   const exited = new Promise<number | null>((resolve) => demo.once('close', (code) => resolve(code)));
+  t.teardown(() => {
+    if (demo.exitCode === null && demo.signalCode === null) process.kill(options.detached ? -demo.pid! : demo.pid!, 'SIGTERM');
+  });
   let out = '';
   let err = '';
   demo.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -43,7 +49,7 @@ async function startDemo(options: { readonly detached?: boolean } = {}): Promise
  */
 test('the demo prints working instructions and cleans up on Ctrl-C', async (t) => {
   assertIsolatedNetwork();
-  const { demo, exited, out: printed } = await startDemo();
+  const { demo, exited, out: printed } = await startDemo(t);
   const out = printed();
 
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
@@ -75,7 +81,7 @@ test('the demo prints working instructions and cleans up on Ctrl-C', async (t) =
 test('Ctrl-C to the whole process group stops the server gracefully, with one signal', async (t) => {
   assertIsolatedNetwork();
   // A process group of its own, as a shell gives a foreground job.
-  const { demo, exited, err } = await startDemo({ detached: true });
+  const { demo, exited, err } = await startDemo(t, { detached: true });
   process.kill(-demo.pid!, 'SIGINT');
   t.is(await exited, 0, err());
   t.false(err().includes('second signal'), 'the server got one signal');
