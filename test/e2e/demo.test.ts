@@ -16,8 +16,9 @@ interface RunningDemo {
 }
 
 /**
- * Starts the demo binary on free ports, resolves once it has printed the whole block to paste. A demo the test has not
- * stopped (an assertion failed first) gets SIGTERM, with its process group, when the test ends: it then stops its stack.
+ * Starts the demo binary on free ports, resolves once it has printed the whole block to paste. A demo the test has
+ * not stopped (an assertion failed first) gets SIGTERM, with its process group, when the test ends: it then stops its
+ * stack.
  */
 async function startDemo(t: ExecutionContext, options: { readonly detached?: boolean } = {}): Promise<RunningDemo> {
   const main = join(repoRoot(), 'packages/testkit/dist/src/demo/main.js');
