@@ -25,6 +25,8 @@ export function renderReport(results: BenchResults): string {
   const parts: string[] = [];
   const t = results.throughput;
   if (t) {
+    // Without wrk there is no decided-afresh row: NaN in the run, null once saved as JSON.
+    const afreshRatio = typeof t.ratios.keepAliveAfresh === 'number' && Number.isFinite(t.ratios.keepAliveAfresh) ? t.ratios.keepAliveAfresh : undefined;
     parts.push(`### Credential GET throughput (${t.rows[0]?.tool ?? '?'}, body ${t.bodyBytes} B)\n`);
     parts.push(table(
       ['target', 'scenario', 'connection', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx'],
@@ -37,8 +39,8 @@ export function renderReport(results: BenchResults): string {
         `server ${f(cpu.close.server)} µs (**${f(t.ratios.cpuClose)}×**). Per-round req/s ratios, keep-alive: ${t.roundRatios.keepAlive.map((r) => f(r)).join(', ')}; ` +
         `close: ${t.roundRatios.close.map((r) => f(r)).join(', ')}.`);
       const afresh = cpu.keepAliveAfresh;
-      if (afresh && t.ratios.keepAliveAfresh !== undefined && !Number.isNaN(t.ratios.keepAliveAfresh)) {
-        parts.push(`\nKeep-alive, every request decided afresh (past the server's memo of answers): **${f(t.ratios.keepAliveAfresh)}×** req/s, ` +
+      if (afresh && afreshRatio !== undefined) {
+        parts.push(`\nKeep-alive, every request decided afresh (past the server's memo of answers): **${f(afreshRatio)}×** req/s, ` +
           `CPU per request baseline ${f(afresh.baseline)} µs, server ${f(afresh.server)} µs; per-round ratios ${(t.roundRatios.keepAliveAfresh ?? []).map((r) => f(r)).join(', ')}.`);
       }
     }
@@ -58,8 +60,8 @@ Wake-up interrupts received by the load generator's CPU per request (${setting})
           String(Math.round(p.server.rps)), f(p.server.p50Ms), f(p.server.p99Ms), f(p.server.maxMs), f(p.p99Ratio), String(p.baseline.errors + p.baseline.non2xx + p.server.errors + p.server.non2xx)]),
       ));
     }
-    const afreshRatio = t.ratios.keepAliveAfresh !== undefined && !Number.isNaN(t.ratios.keepAliveAfresh) ? ` (decided afresh **${f(t.ratios.keepAliveAfresh)}×**)` : '';
-    parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**${afreshRatio}, Connection: close **${f(t.ratios.close)}×**; ` +
+    const afreshNote = afreshRatio === undefined ? '' : ` (decided afresh **${f(afreshRatio)}×**)`;
+    parts.push(`\nserver / baseline req/s (median of the interleaved rounds' ratios): keep-alive **${f(t.ratios.keepAlive)}×**${afreshNote}, Connection: close **${f(t.ratios.close)}×**; ` +
       `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
       `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +
       `extra: re-annotation at --sts-rate=1000 **${f(t.ratios.p99ReannotateVsSteady ?? Number.NaN)}×**\n`);
