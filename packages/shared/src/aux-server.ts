@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { listen, closeServer } from './listen.js';
+import { createUniformServer } from './uniform-http.js';
 
 /** What a probe reports: a verdict and, for humans, why. */
 export interface ProbeResult {
@@ -33,7 +34,8 @@ export class AuxServer {
 
   constructor(options: AuxServerOptions) {
     this.#options = options;
-    this.#server = createServer((req, res) => {
+    // Uniform: it shares Node's HTTP code with the metadata port in the server's process (uniform-http.ts says why).
+    this.#server = createUniformServer({}, (req, res) => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();

@@ -29,6 +29,7 @@ export type { ProbeResult, Probes, AuxServerOptions } from './aux-server.js';
 export { AuxServer } from './aux-server.js';
 export type { ListenOptions } from './listen.js';
 export { listen, closeServer } from './listen.js';
+export { createUniformServer } from './uniform-http.js';
 export type { SignalHandlingOptions } from './lifecycle.js';
 export { handleSignals } from './lifecycle.js';
 export type { KubeConfigSource } from './kube-config.js';

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { closeServer, listen, type Clock, type Logger } from '@iam4kube/shared';
+import { closeServer, createUniformServer, listen, type Clock, type Logger } from '@iam4kube/shared';
 import type { MetadataMetrics } from './metadata-metrics.js';
 
 export interface MetadataServerOptions {
@@ -52,7 +52,8 @@ export class MetadataServer {
   constructor(options: MetadataServerOptions) {
     this.#o = options;
     const { keepAliveTimeout, ...limits } = { ...LIMITS, ...options.limits };
-    this.#server = createServer(limits, (req, res) => {
+    // Every request, response and socket in one layout, whether the fast path or the Koa app answers (uniform-http.ts).
+    this.#server = createUniformServer(limits, (req, res) => {
       if (this.#draining) res.setHeader('connection', 'close');
       options.handler(req, res);
       // Only a response still to be written can be caught by a drain() (one answered synchronously is not tracked).
