@@ -16,11 +16,13 @@ function fakeRoot(files: Record<string, string>): string {
 test('the driver and the poll are read as the kernel writes them', (t) => {
   t.deepEqual(readGuestIdle(fakeRoot({ [CPUIDLE_DRIVER]: 'haltpoll\n', [HALT_POLL_PARAM]: '0\n' })), { cpuidleDriver: 'haltpoll', haltPollNs: 0 });
   t.deepEqual(readGuestIdle(fakeRoot({ [CPUIDLE_DRIVER]: 'intel_idle\n' })), { cpuidleDriver: 'intel_idle', haltPollNs: undefined });
+  // The module's parameter without its driver in use polls nothing.
+  t.deepEqual(readGuestIdle(fakeRoot({ [CPUIDLE_DRIVER]: 'none\n', [HALT_POLL_PARAM]: '200000\n' })), { cpuidleDriver: 'none', haltPollNs: undefined });
   t.deepEqual(readGuestIdle(fakeRoot({})), { cpuidleDriver: undefined, haltPollNs: undefined });
 });
 
 test('setting the poll returns what puts the previous value back, once', (t) => {
-  const root = fakeRoot({ [HALT_POLL_PARAM]: '0\n' });
+  const root = fakeRoot({ [CPUIDLE_DRIVER]: 'haltpoll\n', [HALT_POLL_PARAM]: '0\n' });
   const restore = setGuestHaltPoll(200000, root);
   t.is(readFileSync(join(root, HALT_POLL_PARAM), 'utf8'), '200000');
   restore();
@@ -31,8 +33,10 @@ test('setting the poll returns what puts the previous value back, once', (t) => 
 });
 
 test('a machine without the haltpoll driver is refused with a reason', (t) => {
-  const err = t.throws(() => setGuestHaltPoll(200000, fakeRoot({})));
-  t.regex(err.message, /no haltpoll cpuidle driver/);
+  t.regex(t.throws(() => setGuestHaltPoll(200000, fakeRoot({}))).message, /driver in use is unknown, not haltpoll/);
+  const other = fakeRoot({ [CPUIDLE_DRIVER]: 'none\n', [HALT_POLL_PARAM]: '200000\n' });
+  t.regex(t.throws(() => setGuestHaltPoll(0, other)).message, /driver in use is none, not haltpoll/);
+  t.is(readFileSync(join(other, HALT_POLL_PARAM), 'utf8'), '200000\n');
 });
 
 test('the option takes whole nanoseconds up to 10 ms', (t) => {

@@ -14,7 +14,10 @@ export const CPUIDLE_DRIVER = '/sys/devices/system/cpu/cpuidle/current_driver';
 export interface GuestIdle {
   /** The cpuidle driver in use (`haltpoll`, `acpi_idle`, `intel_idle`, ...); undefined when unknown. */
   readonly cpuidleDriver: string | undefined;
-  /** The haltpoll driver's longest poll before halting, in ns; undefined without that driver. */
+  /**
+   * The haltpoll driver's longest poll before halting, in ns; undefined when that driver is not the one in use (the
+   * module's parameter can be there with another driver, or none, in use: seen on a guest whose driver was `none`).
+   */
   readonly haltPollNs: number | undefined;
 }
 
@@ -27,8 +30,9 @@ export function readGuestIdle(root = ''): GuestIdle {
       return undefined;
     }
   };
-  const ns = read(HALT_POLL_PARAM);
-  return { cpuidleDriver: read(CPUIDLE_DRIVER), haltPollNs: ns === undefined || !/^\d+$/.test(ns) ? undefined : Number(ns) };
+  const driver = read(CPUIDLE_DRIVER);
+  const ns = driver === 'haltpoll' ? read(HALT_POLL_PARAM) : undefined;
+  return { cpuidleDriver: driver, haltPollNs: ns === undefined || !/^\d+$/.test(ns) ? undefined : Number(ns) };
 }
 
 /** Parses the option's value: a whole number of nanoseconds, at most 10 ms (the poll burns the idle CPU). */
@@ -45,8 +49,11 @@ export function parseHaltPollNs(value: string): number {
  */
 export function setGuestHaltPoll(ns: number, root = ''): () => void {
   const path = `${root}${HALT_POLL_PARAM}`;
-  const before = readGuestIdle(root).haltPollNs;
-  if (before === undefined) throw new Error(`--guest-halt-poll-ns: ${path} does not exist: this machine has no haltpoll cpuidle driver (a KVM guest's)`);
+  const idle = readGuestIdle(root);
+  const before = idle.haltPollNs;
+  if (before === undefined) {
+    throw new Error(`--guest-halt-poll-ns: the cpuidle driver in use is ${idle.cpuidleDriver ?? 'unknown'}, not haltpoll (a KVM guest's): this machine has no halt polling to set`);
+  }
   try {
     writeFileSync(path, String(ns));
   } catch (err) {

@@ -47,7 +47,9 @@ export function renderReport(results: BenchResults): string {
     const ipis = t.wakeupIpisPerRequest;
     if (ipis) {
       const idle = results.machine?.guestIdle;
-      const setting = idle?.haltPollNs !== undefined ? `guest halt polling ${idle.haltPollNs} ns` : `cpuidle driver ${idle?.cpuidleDriver ?? 'unknown'}, no halt polling setting`;
+      // Runs saved before session 12 may name a poll while another driver was in use: the poll counts only with haltpoll.
+      const polling = idle?.haltPollNs !== undefined && (idle.cpuidleDriver === undefined || idle.cpuidleDriver === 'haltpoll');
+      const setting = polling ? `guest halt polling ${idle!.haltPollNs} ns` : `cpuidle driver ${idle?.cpuidleDriver ?? 'unknown'}, no halt polling`;
       parts.push(`
 Wake-up interrupts received by the load generator's CPU per request (${setting}): keep-alive baseline ${f(ipis.keepAlive.baseline)}, ` +
         `server ${f(ipis.keepAlive.server)}; Connection: close baseline ${f(ipis.close.baseline)}, server ${f(ipis.close.server)}.`);
