@@ -2,13 +2,13 @@ import { Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   Reflector,
-  createKubeListWatcher,
   createLogger,
   systemClock,
   type ListWatcher,
   type ReflectorSink,
   type WatchEvent,
 } from '@iam4kube/shared';
+import { createKubeListWatcher } from '@iam4kube/shared/kube';
 import { startKubeApiEmulator, type KubeApiEmulator, type KubeApiEmulatorOptions } from '@iam4kube/testkit';
 import { PodIndex } from '../../packages/server/src/kube/pod-index.js';
 import { POD_FIELD_SELECTOR } from '../../packages/server/src/kube/pod-record.js';

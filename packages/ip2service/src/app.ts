@@ -6,15 +6,14 @@ import type { DestinationStream } from 'pino';
 import {
   AuxServer,
   Reflector,
-  createKubeListWatcher,
   createLogger,
   createMetricsRegistry,
-  loadKubeConfig,
   systemClock,
   type Clock,
   type Logger,
   type Registry,
 } from '@iam4kube/shared';
+import { createKubeListWatcher, loadKubeConfig } from '@iam4kube/shared/kube';
 
 import type { Ip2serviceConfig } from './config.js';
 import { flushConntrack } from './conntrack.js';

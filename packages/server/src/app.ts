@@ -7,7 +7,6 @@ import {
   Reflector,
   createLogger,
   createMetricsRegistry,
-  loadKubeConfig,
   sleep,
   systemClock,
   type Clock,
@@ -34,7 +33,7 @@ import { ROLE_NOT_PERMITTED_REASON, type PodEventRecorder } from './metadata/pod
 import { createCredentialsEngine } from './credentials/engine.js';
 import type { Assumer, Limiter } from './credentials/credentials.js';
 import { createMetadataListener } from './metadata/request-listener.js';
-import { inlineOutbound, type Outbound } from './outbound/outbound.js';
+import type { Outbound } from './outbound/outbound.js';
 import { startOutboundThread } from './outbound/outbound-thread.js';
 import type { InstantAnswers } from './metadata/fast-path.js';
 import { createMetadataMetrics } from './metadata/metadata-metrics.js';
@@ -69,21 +68,17 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
   const clock = overrides.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, base: { app: 'iam4kube-server' }, ...(overrides.logStream ? { stream: overrides.logStream } : {}) });
   const registry = createMetricsRegistry();
-  // Checked here first, so a bad kubeconfig is the usual one-line configuration error.
-  const kubeConfig = overrides.kubeConfig ?? loadKubeConfig({ path: config.kubeconfig, context: config.kubeContext });
   if (config.tokenKeyFile === undefined) logger.warn('no --token-key-file: IMDSv2 tokens issued here are valid on this replica only');
   const tokens = createTokenSigner(config.tokenKeyFile === undefined ? {} : { key: readTokenKey(config.tokenKeyFile) });
 
-  // Kubernetes API and STS calls: on a thread of their own in production (outbound/outbound.ts says why); inline when a
-  // test injects the KubeConfig or the Assumer.
+  // Kubernetes API and STS calls: on a thread of their own in production (outbound/outbound.ts says why), which also
+  // loads the kubeconfig (a bad one is the usual one-line configuration error); inline when a test injects the
+  // KubeConfig or the Assumer.
   const thread =
     overrides.kubeConfig || overrides.assumer
       ? undefined
       : await startOutboundThread({ kubeconfig: config.kubeconfig, kubeContext: config.kubeContext, stsRegion: config.stsRegion, stsEndpoint: config.stsEndpoint }, logger);
-  const outbound: Outbound =
-    thread?.outbound ??
-    // Only the outbound thread needs the AWS SDK otherwise: the main thread loads it for this case alone.
-    inlineOutbound(kubeConfig, overrides.assumer ?? (await import('./credentials/sts-assumer.js')).createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() }));
+  const outbound: Outbound = thread?.outbound ?? (await inlineAdapters(config, overrides, clock));
 
   const waiters = new KeyedWaiters();
   // Kubernetes Events (best effort, deduplicated); the identity engine reports cluster states that leave a pod
@@ -255,4 +250,17 @@ export async function startServer(config: ServerConfig, overrides: ServerOverrid
       await aux.stop();
     },
   };
+}
+
+/**
+ * The outbound adapters on this thread, for tests that inject a KubeConfig or an Assumer. Loaded on demand: the Kubernetes
+ * client and the AWS SDK are otherwise only ever loaded by the outbound thread (about 27 MiB of heap and 67 MiB of RSS
+ * for the Kubernetes client alone; `@iam4kube/shared/kube` says so).
+ */
+async function inlineAdapters(config: ServerConfig, overrides: ServerOverrides, clock: Clock): Promise<Outbound> {
+  const { loadKubeConfig } = await import('@iam4kube/shared/kube');
+  const { inlineOutbound } = await import('./outbound/inline-outbound.js');
+  const kubeConfig = overrides.kubeConfig ?? loadKubeConfig({ path: config.kubeconfig, context: config.kubeContext });
+  const sts = overrides.assumer ?? (await import('./credentials/sts-assumer.js')).createStsAssumer({ region: config.stsRegion, endpoint: config.stsEndpoint, now: () => clock.now() });
+  return inlineOutbound(kubeConfig, sts);
 }

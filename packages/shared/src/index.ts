@@ -33,11 +33,11 @@ export { createUniformServer } from './uniform-http.js';
 export type { SignalHandlingOptions } from './lifecycle.js';
 export { handleSignals } from './lifecycle.js';
 export type { KubeConfigSource } from './kube-config.js';
-export { loadKubeConfig } from './kube-config.js';
 export { runMain } from './run-main.js';
 export type { KubeObject, WatchEvent, WatchEventType, ListResult } from './kube-object.js';
 export { KubeApiError } from './kube-object.js';
 export type { ListWatcher, ReflectorSink, ReflectorOptions } from './reflector.js';
 export { Reflector } from './reflector.js';
 export type { ResourceQuery } from './kube-list-watcher.js';
-export { createKubeListWatcher, listAll, listPage } from './kube-list-watcher.js';
+// The Kubernetes client adapters are in '@iam4kube/shared/kube' (kube.ts says why).
+export { listAll } from './list-all.js';

@@ -1,6 +1,7 @@
 import fetch from 'node-fetch';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, type KubeObject, type ListResult, type WatchEvent } from './kube-object.js';
+import { KubeApiError, type WatchEvent } from './kube-object.js';
+import { listAll } from './list-all.js';
 import type { ListWatcher } from './reflector.js';
 
 export interface ResourceQuery {
@@ -87,23 +88,6 @@ export async function listPage(kc: KubeConfig, query: ResourceQuery, cont: strin
   const params = new URLSearchParams({ ...selectorsOf(query), limit: String(query.pageSize ?? 500) });
   if (cont) params.set('continue', cont);
   return getText(kc, `${query.path}?${params}`, query.metadataOnly ? { Accept: METADATA_LIST_ACCEPT } : {}, signal);
-}
-
-/**
- * A whole list, page by page (`page` fetches one as JSON text): the items of every page, and the first page's
- * resourceVersion (a paged list is a snapshot at that version).
- */
-export async function listAll(page: (cont: string | undefined) => Promise<string>): Promise<ListResult> {
-  const items: KubeObject[] = [];
-  let resourceVersion = '';
-  let cont: string | undefined;
-  do {
-    const parsed = JSON.parse(await page(cont)) as { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
-    if (!resourceVersion) resourceVersion = parsed.metadata?.resourceVersion ?? '';
-    for (const item of parsed.items ?? []) items.push(item);
-    cont = parsed.metadata?.continue || undefined;
-  } while (cont);
-  return { items, resourceVersion } satisfies ListResult;
 }
 
 function selectorsOf(query: ResourceQuery): Record<string, string> {

@@ -1,5 +1,5 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { Logger } from '@iam4kube/shared';
+import { ConfigError, type Logger } from '@iam4kube/shared';
 import { createOutboundClient } from './outbound-client.js';
 import type { Outbound } from './outbound.js';
 
@@ -27,7 +27,7 @@ export interface OutboundThread {
 
 /**
  * Starts the outbound thread (outbound-worker.ts) and resolves once its adapters are built; rejects when it fails to
- * start. If it dies later, every call in flight and every later one fails, the death is logged, and alive() turns false.
+ * start, with a ConfigError when the kubeconfig is bad (the thread loads it). If it dies later, every call in flight and every later one fails, the death is logged, and alive() turns false.
  */
 export async function startOutboundThread(data: OutboundThreadData, logger: Logger): Promise<OutboundThread> {
   // From the build: the compiled worker next to this file. From the sources (tests run them with tsx): the source,
@@ -45,7 +45,13 @@ export async function startOutboundThread(data: OutboundThreadData, logger: Logg
   };
   await new Promise<void>((resolve, reject) => {
     const onMessage = (m: unknown): void => {
-      if ((m as { kind?: string }).kind !== 'ready') return;
+      const message = m as { kind?: string; message?: string };
+      if (message.kind === 'config-error') {
+        reject(new ConfigError(message.message ?? 'bad kubeconfig'));
+        void worker.terminate();
+        return;
+      }
+      if (message.kind !== 'ready') return;
       worker.off('message', onMessage);
       worker.off('error', onError);
       resolve();

@@ -1,16 +1,15 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeListWatcher, listPage, type ListWatcher, type ResourceQuery } from '@iam4kube/shared';
+import type { ListWatcher, ResourceQuery } from '@iam4kube/shared';
 import type { Assumer } from '../credentials/credentials.js';
 import type { EventWriter } from '../kube/event-recorder.js';
-import { createKubeEventWriter } from '../kube/kube-event-writer.js';
-import { createPodReader, type PodReader } from '../kube/pod-reader.js';
-import { createServiceAccountProbe, type ServiceAccountVersionProbe } from '../kube/service-account-probe.js';
+import type { PodReader } from '../kube/pod-reader.js';
+import type { ServiceAccountVersionProbe } from '../kube/service-account-probe.js';
 
 /**
  * Everything the server sends out: requests to the Kubernetes API (lists, watches, reads, Event writes) and to STS.
  * The production wiring runs these on a thread of their own (outbound-thread.ts): HTTP clients in the same V8
  * isolate as the metadata port make Node's shared http/stream code megamorphic and cost the metadata port about a
- * fifth of its throughput (docs/performance.md). Tests that inject a KubeConfig or an Assumer run them inline.
+ * fifth of its throughput (docs/performance.md). Tests that inject a KubeConfig or an Assumer run them inline
+ * (inline-outbound.ts).
  */
 export interface Outbound {
   listWatcher(query: ResourceQuery): ListWatcher;
@@ -24,16 +23,4 @@ export interface Outbound {
   readonly serviceAccounts: ServiceAccountVersionProbe;
   readonly events: EventWriter;
   readonly sts: Assumer;
-}
-
-/** The outbound adapters on the calling thread. */
-export function inlineOutbound(kubeConfig: KubeConfig, sts: Assumer): Outbound {
-  return {
-    listWatcher: (query) => createKubeListWatcher(kubeConfig, query),
-    listPage: (query, cont, signal) => listPage(kubeConfig, query, cont, signal),
-    pods: createPodReader(kubeConfig),
-    serviceAccounts: createServiceAccountProbe(kubeConfig),
-    events: createKubeEventWriter(kubeConfig),
-    sts,
-  };
 }

@@ -48,7 +48,8 @@ export interface ServerProcess {
  * (after the start, after each busy spell). After they ran, the same load cost the server 6-10 µs more CPU per
  * credentials request (about 25 % more) for as long as it was measured, not only while they ran
  * (docs/performance.md, session 9). Without it the heap the start grew is kept: idle RSS with 100 roles 215 MiB
- * instead of 161 MiB (docs/operations.md).
+ * instead of 161 MiB, measured in session 9 (142 MiB since session 13, which keeps the Kubernetes client off the main
+ * thread: docs/operations.md).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
 
