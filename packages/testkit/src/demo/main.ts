@@ -37,7 +37,6 @@ runMain('demo', async () => {
     const message = err instanceof Error ? err.message : String(err);
     throw new ConfigError(message.includes('EADDRINUSE') || message.includes('cannot listen') ? `${message} (choose other ports, see --help)` : message);
   });
-  process.stdout.write(demoInstructions(stack));
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) process.exit(1);
@@ -50,6 +49,10 @@ runMain('demo', async () => {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Only now: writes to a pipe are synchronous on Linux, so whoever reads the instructions may press Ctrl-C before
+  // the next statement runs. Printed before the handlers, such a signal killed the demo and left the server (in a
+  // process group of its own) running (seen once in CI: test/e2e/demo.test.ts).
+  process.stdout.write(demoInstructions(stack));
   void stack.server.exited.then((code) => {
     if (!stopping) {
       process.stderr.write(`the server exited unexpectedly (code ${code})\n`);
