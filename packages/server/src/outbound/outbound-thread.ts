@@ -27,7 +27,8 @@ export interface OutboundThread {
 
 /**
  * Starts the outbound thread (outbound-worker.ts) and resolves once its adapters are built; rejects when it fails to
- * start, with a ConfigError when the kubeconfig is bad (the thread loads it). If it dies later, every call in flight and every later one fails, the death is logged, and alive() turns false.
+ * start, with a ConfigError when the kubeconfig is bad (the thread loads it). If it dies later, every call in flight
+ * and every later one fails, the death is logged, and alive() turns false.
  */
 export async function startOutboundThread(data: OutboundThreadData, logger: Logger): Promise<OutboundThread> {
   // From the build: the compiled worker next to this file. From the sources (tests run them with tsx): the source,
