@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '@iam4kube/testkit';
 
 // What the server's main thread loads: the static imports of the built binary (tsc's output, where type-only imports
 // are gone and what is left is what Node loads), followed from main.js through this repository's packages. The
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // HTTP clients there slow the metadata port (docs/performance.md). app.ts loads them on demand only for tests that
 // inject a KubeConfig or an Assumer.
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const root = repoRoot();
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
 const OUTBOUND_ONLY = [/^@kubernetes\/client-node$/, /^@aws-sdk\//, /^node-fetch$/];
 
