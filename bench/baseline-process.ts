@@ -13,10 +13,12 @@ export interface Baseline {
   readonly url: string;
 }
 
-export async function startBaseline(bodyBytes: number, cpu: number | undefined): Promise<Baseline> {
+/** `launcher`: run Node under this command, as the server can be (ServerProcessOptions.launcher). */
+export async function startBaseline(bodyBytes: number, cpu: number | undefined, launcher: readonly string[] = []): Promise<Baseline> {
   const script = fileURLToPath(new URL('./baseline-server.ts', import.meta.url));
   const tsx = createRequire(import.meta.url).resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, script, String(bodyBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const argv = [...launcher, process.execPath, '--import', tsx, script, String(bodyBytes)];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`baseline server exited (${code})`)));

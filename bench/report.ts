@@ -1,5 +1,6 @@
 /** Renders the bench results as Markdown tables (printed, and pasted into docs/performance.md). */
 import type { ThroughputReport } from './throughput.js';
+import type { InstructionsReport } from './instructions.js';
 import type { MemoryReport } from './memory.js';
 import type { StsEconomyReport } from './sts-economy.js';
 import type { EventLatencyReport } from './event-latency.js';
@@ -9,6 +10,7 @@ export interface BenchResults {
   /** What main.ts records of the machine; only the guest's idle setting is rendered here. */
   machine?: { readonly guestIdle?: GuestIdle };
   throughput?: ThroughputReport;
+  instructions?: InstructionsReport;
   memory?: MemoryReport;
   sts?: StsEconomyReport;
   latency?: EventLatencyReport;
@@ -67,6 +69,18 @@ Wake-up interrupts received by the load generator's CPU per request (${setting})
       `p99 vs steady: STS answering in 10 s **${f(t.ratios.p99StsSlowVsSteady)}×**, 1,000 ServiceAccounts being refreshed **${f(t.ratios.p99RefreshVsSteady)}×** ` +
       `(against the steady row of its own stack; ${t.refreshCallsDuringLoad ?? '?'} AssumeRole calls during that row), ` +
       `extra: re-annotation at --sts-rate=1000 **${f(t.ratios.p99ReannotateVsSteady ?? Number.NaN)}×**\n`);
+  }
+  const ins = results.instructions;
+  if (ins) {
+    const count = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+    parts.push(`### Instructions per credential GET (callgrind, ${ins.valgrind}; ${ins.connections} connections, ${ins.roundS} s rounds after ${ins.warmRounds} unmeasured)\n`);
+    parts.push(table(
+      ['connection', 'baseline instructions / request', 'of which main thread', 'server instructions / request', 'of which main thread', 'baseline / server (median of rounds)', 'per-round ratios', 'failed requests'],
+      ins.rows.map((r) => [r.scenario, count(r.baseline.perRequest), count(r.baseline.mainThreadPerRequest), count(r.server.perRequest), count(r.server.mainThreadPerRequest),
+        `**${f(r.ratio, 3)}×**`, r.roundRatios.map((x) => f(x, 3)).join(', '),
+        String([...r.rounds.baseline, ...r.rounds.server].reduce((sum, x) => sum + x.failed, 0))]),
+    ));
+    parts.push('\nUser-space instructions only: the kernel\'s work (system calls, waking the load generator) is not counted.\n');
   }
   const m = results.memory;
   if (m) {

@@ -4,7 +4,8 @@
  * of the same size, side by side in the same run; then the same load while STS answers in 10 s and while 1,000
  * ServiceAccounts are re-annotated (their credentials fetched anew).
  */
-import { addNamespace, addRunningPod, addServiceAccount, annotateServiceAccount, podIp } from './cluster-seed.js';
+import { addServiceAccount, annotateServiceAccount } from './cluster-seed.js';
+import { AFRESH_PATHS, PATH, firstAnswer, seedBenchCluster } from './bench-caller.js';
 import type { KubeApiEmulator } from '@iam4kube/testkit';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { startBaseline } from './baseline-process.js';
@@ -69,32 +70,8 @@ export interface ThroughputReport {
   readonly paced: readonly PacedLatencyRow[];
 }
 
-const ROLE = 'bench-role';
-const PATH = `/latest/meta-data/iam/security-credentials/${ROLE}`;
-/**
- * The same request through five spellings of its path, in turn: one more than the server's memo keeps per caller
- * (packages/server/src/metadata/answer-memo.ts, 4), so that no request finds its answer there and each is decided
- * afresh (route, guard, caller, credentials), as the first request of a caller or any request after a cluster change.
- */
-const AFRESH_PATHS = [
-  PATH,
-  `${PATH}/`,
-  `/2021-07-15/meta-data/iam/security-credentials/${ROLE}`,
-  `/${PATH}`,
-  `/latest//meta-data/iam/security-credentials/${ROLE}`,
-];
-
 export async function benchThroughput(o: ThroughputOptions): Promise<ThroughputReport> {
-  const seed = (kube: KubeApiEmulator): void => {
-    addNamespace(kube, 'bench');
-    addServiceAccount(kube, 'bench', 'app', ROLE);
-    // The load generator connects from 127.0.0.1: that is this pod's IP.
-    addRunningPod(kube, { namespace: 'bench', name: 'app-0', serviceAccount: 'app', ip: '127.0.0.1' });
-    for (let i = 0; i < o.extraServiceAccounts; i++) {
-      addServiceAccount(kube, 'bench', `sa-${i}`, `role-${i}`);
-      addRunningPod(kube, { namespace: 'bench', name: `pod-${i}`, serviceAccount: `sa-${i}`, ip: podIp(i) });
-    }
-  };
+  const seed = (kube: KubeApiEmulator): void => seedBenchCluster(kube, o.extraServiceAccounts);
   // Fast enough to fill 1,000 roles at start; the load itself never calls STS.
   const startedAt = Date.now();
   const stack = await startBenchStack({ cpu: o.cpus.server, serverArgs: ['--sts-rate=1000', '--sts-burst=1000'], seed });
@@ -217,17 +194,6 @@ async function settle(since: number, settleMs: number, log: (line: string) => vo
   if (left <= 0) return;
   log(`letting the server settle for ${Math.round(left / 1000)} s (V8's memory reducer after the start)`);
   await new Promise((resolve) => setTimeout(resolve, left));
-}
-
-/** The token and the size of the bench pod's credentials document, checking that the server answers it. */
-async function firstAnswer(stack: BenchStack, log: (line: string) => void): Promise<{ bodyBytes: number; v2: Record<string, string> }> {
-  const url = `${stack.metadataUrl}${PATH}`;
-  const token = await (await fetch(`${stack.metadataUrl}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' } })).text();
-  const first = await fetch(url, { headers: { 'x-aws-ec2-metadata-token': token } });
-  const bodyBytes = (await first.arrayBuffer()).byteLength;
-  if (first.status !== 200) throw new Error(`the server answered ${first.status} to the bench pod`);
-  log(`credentials document: ${bodyBytes} bytes; IMDSv2 token: ${token.length} characters`);
-  return { bodyBytes, v2: { 'x-aws-ec2-metadata-token': token } };
 }
 
 /** Life of the refresh stack's credentials when issued: --session-duration=15m (the least STS allows). */

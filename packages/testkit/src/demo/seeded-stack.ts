@@ -31,6 +31,8 @@ export interface SeededStackOptions {
   readonly readyTimeoutMs?: number;
   /** Called once the server process is up, before it is ready (e.g. to pin it to a CPU). */
   readonly spawned?: (server: ServerProcess) => void;
+  /** Run the server's Node under this command (ServerProcessOptions.launcher). */
+  readonly launcher?: readonly string[];
 }
 
 export interface SeededStack {
@@ -77,6 +79,7 @@ export async function startSeededStack(o: SeededStackOptions = {}): Promise<Seed
     const server = await startServerProcess({
       args: [...localServerArgs({ kubeconfig, stsEndpoint: sts.endpoint, ...(o.logLevel ? { logLevel: o.logLevel } : {}) }), ...(o.serverArgs ?? [])],
       env: { ...localServerEnv(base), ...o.env },
+      ...(o.launcher ? { launcher: o.launcher } : {}),
     });
     cleanups.push(() => server.stop());
     o.spawned?.(server);

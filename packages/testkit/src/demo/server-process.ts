@@ -26,6 +26,11 @@ export interface ServerProcessOptions {
    * its drain short. The parent then owns the server: it is killed when the parent exits.
    */
   readonly ownProcessGroup?: boolean;
+  /**
+   * Run Node under this command (its first element is the program, the rest its arguments; Node and the server's
+   * own arguments follow), e.g. valgrind for the bench's instruction counts. The process keeps the one pid.
+   */
+  readonly launcher?: readonly string[];
 }
 
 export interface ServerProcess {
@@ -60,7 +65,8 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const main = join(repoRoot(), 'packages', 'server', 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, main, ...options.args], {
+  const argv = [...(options.launcher ?? []), process.execPath, ...SERVER_NODE_FLAGS, main, ...options.args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     env: { ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup === true,
