@@ -9,7 +9,10 @@ import { createStsAssumer } from '../credentials/sts-assumer.js';
 import { inlineOutbound } from './inline-outbound.js';
 import { serveOutbound } from './outbound-service.js';
 import type { OutboundThreadData } from './outbound-thread.js';
+import { keepTickObjectShape } from '../tick-object-shape.js';
 
+// This thread is an isolate of its own, with its own nextTick shapes (tick-object-shape.ts says why).
+keepTickObjectShape();
 const data = workerData as OutboundThreadData;
 const port = parentPort;
 if (!port) throw new Error('outbound-worker.ts runs as a worker thread only');
