@@ -49,12 +49,17 @@ export interface ServerProcess {
  * (test/ship/dockerfiles.test.ts checks), so everything started here (the demo, the bench, the end-to-end and
  * reliability suites) runs the binary as the image does.
  *
- * None since session 15. Sessions 9 to 14 ran it with `--no-memory-reducer`: after the memory reducer's full
- * collections the server answered about 25 % slower for good. The cause was process.nextTick's object shapes being
- * freed (packages/server/src/tick-object-shape.ts), which the server now prevents itself; with that, processes with
- * the reducer on answered as fast as with it off, and idle at 30-85 MiB less RSS (docs/performance.md, session 15).
+ * `--no-memory-reducer`: V8's memory reducer runs full collections in every isolate once an allocation burst is over
+ * (after the start, after each busy spell). After they ran, the same load cost the server 6-10 µs more CPU per
+ * credentials request (about 25 % more) for as long as it was measured, not only while they ran
+ * (docs/performance.md, session 9). Without it the heap the start grew is kept: idle RSS with 100 roles 215 MiB
+ * instead of 161 MiB, measured in session 9 (142 MiB since session 13, which keeps the Kubernetes client off the main
+ * thread: docs/operations.md). Session 15 found the slowdown's cause (process.nextTick's object shapes freed by the
+ * collections; the server now keeps them, packages/server/src/tick-object-shape.ts) and measured the reducer on and
+ * off with that fix: the same CPU per request by /proc and in a bench run, but 2-5 % more instructions under callgrind
+ * with it on. The flag stays until that is settled (docs/performance.md, session 15).
  */
-export const SERVER_NODE_FLAGS: readonly string[] = [];
+export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
 
 /**
  * Starts the real server binary (the built `packages/server/dist/src/main.js`), exactly as a container would, and
