@@ -56,7 +56,7 @@ export interface ServerProcess {
  * instead of 161 MiB, measured in session 9 (142 MiB since session 13, which keeps the Kubernetes client off the main
  * thread: docs/operations.md). Session 15 found the slowdown's cause (process.nextTick's object shapes freed by the
  * collections; the server now keeps them, packages/server/src/tick-object-shape.ts) and measured the reducer on and
- * off with that fix: the same CPU per request by /proc and in a bench run, but 2-5 % more instructions under callgrind
+ * off with that fix: the same CPU per request by /proc and in a bench run, but 3-10 % more instructions under callgrind
  * with it on. The flag stays until that is settled (docs/performance.md, session 15).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer'];
